@@ -1,0 +1,125 @@
+//! `waymark`: lint guide files and print the guide JSON Schema.
+//!
+//! Exit codes: 0 when clean (warnings allowed), 1 when any guide has an error, 2 on a
+//! usage error or a file that cannot be read.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use waymark_core::{CssSelectors, Diagnostic, Loaded, Severity, Source};
+
+#[derive(Parser)]
+#[command(name = "waymark", version, about = "Waymark: in-app guides and tech-touch health")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate guide files; prints every problem with file, line, column and JSON pointer.
+    Lint {
+        /// Guide files, or folders searched for `*.json` (except `schema.json`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the guide format.
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// For people.
+    Human,
+    /// For machines: one JSON document.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Lint { paths, format } => lint(&paths, format),
+        Command::Schema => {
+            print!("{}", waymark_core::schema::guide_schema_json());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("waymark: {e:#}");
+        ExitCode::from(2)
+    })
+}
+
+fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect(p, &mut files)?;
+    }
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| Ok((f.display().to_string(), std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?)))
+        .collect::<Result<_>>()?;
+    let sources: Vec<Source<'_>> = texts.iter().map(|(name, text)| Source { name, text }).collect();
+    let loaded = waymark_core::load(&sources, &CssSelectors);
+    match format {
+        Format::Human => print_human(&loaded, files.len()),
+        Format::Json => print_json(&loaded, files.len())?,
+    }
+    Ok(if loaded.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Adds `path`, or the `*.json` files under it in name order.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list {}", path.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            collect(&e, out)?;
+        } else if e.extension().is_some_and(|x| x == "json") && e.file_name().is_some_and(|n| n != "schema.json") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}
+
+fn counts(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    (errors, diags.len() - errors)
+}
+
+fn print_human(loaded: &Loaded, files: usize) {
+    for d in &loaded.diagnostics {
+        println!("{d}\n");
+    }
+    let (errors, warnings) = counts(&loaded.diagnostics);
+    println!(
+        "{} guide(s) ok in {files} file(s); {errors} error(s), {warnings} warning(s)",
+        loaded.guides.len()
+    );
+}
+
+fn print_json(loaded: &Loaded, files: usize) -> Result<()> {
+    let (errors, warnings) = counts(&loaded.diagnostics);
+    let doc = serde_json::json!({
+        "files": files,
+        "guides": loaded.guides.iter().map(|g| g.id()).collect::<Vec<_>>(),
+        "errors": errors,
+        "warnings": warnings,
+        "diagnostics": loaded.diagnostics,
+    });
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}

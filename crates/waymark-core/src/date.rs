@@ -1,0 +1,145 @@
+//! Dates in audience conditions: calendar dates, RFC 3339 times, and times relative to now.
+
+use serde_json::Value;
+
+use crate::duration::{Duration, Millis};
+
+/// A date operand: fixed, or relative to the time of evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateRef {
+    /// Milliseconds since the Unix epoch.
+    Absolute(Millis),
+    /// Signed offset from now (`-14d` is fourteen days ago).
+    Relative(i64),
+}
+
+impl DateRef {
+    /// Parses `2026-01-31`, `2026-01-31T09:00:00Z`, `2026-01-31T09:00:00+09:00`, `-14d`, `+2h`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(rest) = s.strip_prefix('-') {
+            let d = Duration::parse(rest)?;
+            return Ok(Self::Relative(-i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?));
+        }
+        if let Some(rest) = s.strip_prefix('+') {
+            let d = Duration::parse(rest)?;
+            return Ok(Self::Relative(i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?));
+        }
+        parse_date(s).map(Self::Absolute)
+    }
+
+    /// The instant this refers to at `now`.
+    pub fn resolve(self, now: Millis) -> Millis {
+        match self {
+            Self::Absolute(t) => t,
+            Self::Relative(off) => now.saturating_add_signed(off),
+        }
+    }
+}
+
+/// A trait value as an instant: a date string, or a number of milliseconds.
+pub(crate) fn value_millis(v: &Value) -> Option<Millis> {
+    match v {
+        Value::String(s) => parse_date(s).ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time to ms since the Unix epoch.
+pub fn parse_date(s: &str) -> Result<Millis, String> {
+    let bad = || format!("invalid date `{s}`; expected `YYYY-MM-DD`, an RFC 3339 time, or an offset like `-14d`");
+    let num = |a: usize, b: usize| -> Result<i64, String> {
+        s.get(a..b).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse().ok()).ok_or_else(bad)
+    };
+    if s.len() < 10 || s.get(4..5) != Some("-") || s.get(7..8) != Some("-") {
+        return Err(bad());
+    }
+    let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return Err(bad());
+    }
+    let mut ms = days_from_civil(y, m, d) * 86_400_000;
+    if s.len() > 10 {
+        if !matches!(s.get(10..11), Some("T" | "t" | " ")) || s.get(13..14) != Some(":") {
+            return Err(bad());
+        }
+        let (hh, mm) = (num(11, 13)?, num(14, 16)?);
+        let mut rest = s.get(16..).ok_or_else(bad)?;
+        let mut secs = 0i64;
+        let mut millis = 0i64;
+        if let Some(r) = rest.strip_prefix(':') {
+            secs = r.get(..2).and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+            rest = r.get(2..).ok_or_else(bad)?;
+            if let Some(r) = rest.strip_prefix('.') {
+                let digits = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+                let frac = r.get(..digits.min(3)).unwrap_or("");
+                millis = format!("{frac:0<3}").parse().map_err(|_| bad())?;
+                rest = r.get(digits..).ok_or_else(bad)?;
+            }
+        }
+        if hh > 23 || mm > 59 || secs > 60 {
+            return Err(bad());
+        }
+        let offset_min = match rest {
+            "Z" | "z" => 0,
+            tz if tz.len() == 6 && tz.get(3..4) == Some(":") => {
+                let sign = match tz.get(..1) {
+                    Some("+") => 1,
+                    Some("-") => -1,
+                    _ => return Err(bad()),
+                };
+                let h: i64 = tz.get(1..3).and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                let m: i64 = tz.get(4..6).and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                sign * (h * 60 + m)
+            }
+            _ => return Err(bad()),
+        };
+        ms += ((hh * 60 + mm - offset_min) * 60 + secs) * 1000 + millis;
+    }
+    Millis::try_from(ms).map_err(|_| format!("date `{s}` is before 1970"))
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dates_and_times_with_offsets() {
+        assert_eq!(parse_date("1970-01-01"), Ok(0));
+        assert_eq!(parse_date("2000-03-01"), Ok(951_868_800_000));
+        assert_eq!(parse_date("2026-11-23T09:00:00Z"), Ok(1_795_424_400_000));
+        assert_eq!(parse_date("2026-11-23T18:00:00+09:00"), Ok(1_795_424_400_000));
+        assert_eq!(parse_date("2026-11-23T09:00:00.5Z"), Ok(1_795_424_400_500));
+        assert_eq!(parse_date("2024-02-29").is_ok(), true);
+        for bad in ["2023-02-29", "2026-13-01", "26-01-01", "2026-01-01T25:00Z", "2026-01-01Tx", "yesterday"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_dates_resolve_against_now() {
+        assert_eq!(DateRef::parse("-1d").map(|d| d.resolve(100_000_000)), Ok(13_600_000));
+        assert_eq!(DateRef::parse("+1s").map(|d| d.resolve(0)), Ok(1000));
+        assert!(DateRef::parse("-1w").is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! The compiled guide model the engine runs: the validated spec plus what loading
+//! precomputed (page matchers, conditions, parsed text, input tests).
+
+use std::collections::BTreeMap;
+
+use regex_lite::Regex;
+
+use crate::format::{GuideSpec, InputCondition, StepSpec};
+use crate::markdown::Block;
+use crate::targeting::{Cond, UrlMatcher};
+
+/// A guide that passed validation.
+#[derive(Clone, Debug)]
+pub struct Guide {
+    /// The guide as written.
+    pub spec: GuideSpec,
+    /// The file it came from.
+    pub source: String,
+    pub(crate) urls: Vec<UrlMatcher>,
+    pub(crate) exclude_urls: Vec<UrlMatcher>,
+    pub(crate) when: Option<Cond>,
+    pub(crate) steps: Vec<Step>,
+}
+
+/// A compiled step.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    pub(crate) page: Option<UrlMatcher>,
+    /// Parsed body per locale key of the step's `body` text (`""` for plain text).
+    pub(crate) body: BTreeMap<String, Vec<Block>>,
+    pub(crate) input: Option<InputTest>,
+}
+
+impl Guide {
+    /// The guide id.
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    pub(crate) fn step_spec(&self, i: usize) -> Option<&StepSpec> {
+        self.spec.steps.get(i)
+    }
+}
+
+/// The condition an input must meet to advance a step; evaluated by the adapter on the
+/// page, so the typed value never reaches the engine or an event.
+#[derive(Clone, Debug)]
+pub struct InputTest {
+    cond: InputCondition,
+    pattern: Option<Regex>,
+}
+
+impl InputTest {
+    /// Compiles a condition; the error explains a bad pattern.
+    pub(crate) fn compile(cond: &InputCondition) -> Result<Self, String> {
+        let pattern = match cond {
+            InputCondition::Pattern(p) => {
+                Some(Regex::new(&format!("^(?:{p})$")).map_err(|e| e.to_string().lines().last().unwrap_or("").trim().to_string())?)
+            }
+            _ => None,
+        };
+        Ok(Self { cond: cond.clone(), pattern })
+    }
+
+    /// Whether `value` passes; `browser_valid` is the element's constraint validity.
+    pub fn passes(&self, value: &str, browser_valid: bool) -> bool {
+        match &self.cond {
+            InputCondition::NonEmpty => !value.trim().is_empty(),
+            InputCondition::Valid => browser_valid && !value.is_empty(),
+            InputCondition::MinLength(n) => value.chars().count() >= *n as usize,
+            InputCondition::Pattern(_) => self.pattern.as_ref().is_some_and(|r| r.is_match(value)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_tests_never_need_the_value_outside() {
+        let t = |c: InputCondition| InputTest::compile(&c).ok();
+        assert!(t(InputCondition::NonEmpty).is_some_and(|t| t.passes(" a ", false) && !t.passes("  ", true)));
+        assert!(t(InputCondition::Valid).is_some_and(|t| t.passes("a@b.c", true) && !t.passes("a@", false)));
+        assert!(t(InputCondition::MinLength(3)).is_some_and(|t| t.passes("日本語", true) && !t.passes("ab", true)));
+        assert!(t(InputCondition::Pattern("[a-z]+".into())).is_some_and(|t| t.passes("abc", true) && !t.passes("abc1", true)));
+        assert!(t(InputCondition::Pattern("(".into())).is_none());
+    }
+}

@@ -1,0 +1,129 @@
+//! Where an anchored card goes: the preferred side, flipped when it does not fit, shifted
+//! along the edge to stay inside the viewport, with the arrow still pointing at the target.
+
+use crate::format::Placement;
+use crate::io::Rect;
+
+/// A side of the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Above.
+    Top,
+    /// Below.
+    Bottom,
+    /// Left.
+    Left,
+    /// Right.
+    Right,
+}
+
+/// The card's position in viewport pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placed {
+    /// Left edge of the card.
+    pub x: f64,
+    /// Top edge of the card.
+    pub y: f64,
+    /// The side of the target the card is on.
+    pub side: Side,
+    /// Where the arrow sits along the card's edge facing the target, from its start.
+    pub arrow: f64,
+}
+
+/// Space kept between the card and the target, and between the card and the viewport edge.
+const GAP: f64 = 10.0;
+const MARGIN: f64 = 8.0;
+/// The arrow never sits closer than this to a card corner.
+const ARROW_PAD: f64 = 14.0;
+
+/// Places a `card_w` × `card_h` card next to `target` inside `view` (the visible area,
+/// already shrunk by fixed headers).
+pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Placement) -> Placed {
+    let room = |s: Side| match s {
+        Side::Top => target.y - view.y,
+        Side::Bottom => (view.y + view.height) - (target.y + target.height),
+        Side::Left => target.x - view.x,
+        Side::Right => (view.x + view.width) - (target.x + target.width),
+    };
+    let need = |s: Side| match s {
+        Side::Top | Side::Bottom => card_h + GAP + MARGIN,
+        Side::Left | Side::Right => card_w + GAP + MARGIN,
+    };
+    let order: [Side; 4] = match preferred {
+        Placement::Top => [Side::Top, Side::Bottom, Side::Right, Side::Left],
+        Placement::Bottom => [Side::Bottom, Side::Top, Side::Right, Side::Left],
+        Placement::Left => [Side::Left, Side::Right, Side::Bottom, Side::Top],
+        Placement::Right => [Side::Right, Side::Left, Side::Bottom, Side::Top],
+        Placement::Auto => {
+            let mut all = [Side::Bottom, Side::Top, Side::Right, Side::Left];
+            all.sort_by(|a, b| (room(*b) - need(*b)).total_cmp(&(room(*a) - need(*a))));
+            all
+        }
+    };
+    let side = order
+        .iter()
+        .copied()
+        .find(|s| room(*s) >= need(*s))
+        .unwrap_or_else(|| order.iter().copied().max_by(|a, b| (room(*a) - need(*a)).total_cmp(&(room(*b) - need(*b)))).unwrap_or(Side::Bottom));
+    let clamp = |v: f64, lo: f64, hi: f64| if hi < lo { lo } else { v.clamp(lo, hi) };
+    let (cx, cy) = (target.x + target.width / 2.0, target.y + target.height / 2.0);
+    let (x, y) = match side {
+        Side::Top | Side::Bottom => {
+            let x = clamp(cx - card_w / 2.0, view.x + MARGIN, view.x + view.width - card_w - MARGIN);
+            let y = if side == Side::Top { target.y - GAP - card_h } else { target.y + target.height + GAP };
+            (x, y)
+        }
+        Side::Left | Side::Right => {
+            let y = clamp(cy - card_h / 2.0, view.y + MARGIN, view.y + view.height - card_h - MARGIN);
+            let x = if side == Side::Left { target.x - GAP - card_w } else { target.x + target.width + GAP };
+            (x, y)
+        }
+    };
+    let arrow = match side {
+        Side::Top | Side::Bottom => clamp(cx - x, ARROW_PAD, card_w - ARROW_PAD),
+        Side::Left | Side::Right => clamp(cy - y, ARROW_PAD, card_h - ARROW_PAD),
+    };
+    Placed { x, y, side, arrow }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VIEW: Rect = Rect { x: 0.0, y: 60.0, width: 1000.0, height: 700.0 };
+
+    fn r(x: f64, y: f64, w: f64, h: f64) -> Rect {
+        Rect { x, y, width: w, height: h }
+    }
+
+    #[test]
+    fn keeps_the_preferred_side_when_it_fits() {
+        let p = place(r(400.0, 300.0, 100.0, 40.0), 300.0, 150.0, VIEW, Placement::Bottom);
+        assert_eq!(p.side, Side::Bottom);
+        assert_eq!((p.x, p.y), (300.0, 350.0));
+        assert_eq!(p.arrow, 150.0);
+    }
+
+    #[test]
+    fn flips_when_the_preferred_side_is_too_small() {
+        // Just below the fixed header: no room on top, so the card goes below.
+        let p = place(r(400.0, 70.0, 100.0, 40.0), 300.0, 150.0, VIEW, Placement::Top);
+        assert_eq!(p.side, Side::Bottom);
+        let p = place(r(900.0, 300.0, 80.0, 40.0), 300.0, 150.0, VIEW, Placement::Right);
+        assert_eq!(p.side, Side::Left);
+    }
+
+    #[test]
+    fn shifts_inside_the_viewport_and_keeps_the_arrow_on_the_target() {
+        let p = place(r(0.0, 300.0, 40.0, 40.0), 300.0, 150.0, VIEW, Placement::Bottom);
+        assert_eq!(p.x, MARGIN);
+        assert!(p.x + 300.0 <= VIEW.width);
+        assert_eq!(p.arrow, ARROW_PAD);
+    }
+
+    #[test]
+    fn auto_picks_the_roomiest_side() {
+        let p = place(r(20.0, 600.0, 100.0, 40.0), 300.0, 150.0, VIEW, Placement::Auto);
+        assert_eq!(p.side, Side::Top);
+    }
+}

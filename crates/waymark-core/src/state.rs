@@ -1,0 +1,108 @@
+//! The per-user progress the adapter persists (in `localStorage`) and hands back on the
+//! next page load, so multi-page guides resume and frequency rules hold across reloads.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Millis;
+
+/// Version of the persisted state; an unknown version is discarded, not misread.
+pub const STATE_VERSION: u16 = 1;
+
+/// Everything the engine remembers about one user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserState {
+    /// [`STATE_VERSION`].
+    pub v: u16,
+    /// Per guide id.
+    #[serde(default)]
+    pub guides: BTreeMap<String, GuideRecord>,
+    /// Uses per feature id.
+    #[serde(default)]
+    pub features: BTreeMap<String, u32>,
+    /// Counts of the tracked events that milestones count.
+    #[serde(default)]
+    pub tracked: BTreeMap<String, u32>,
+    /// Milestones reached.
+    #[serde(default)]
+    pub milestones: BTreeSet<String>,
+    /// The guide in progress, to resume after a reload.
+    #[serde(default)]
+    pub active: Option<ActiveRun>,
+}
+
+impl Default for UserState {
+    fn default() -> Self {
+        Self {
+            v: STATE_VERSION,
+            guides: BTreeMap::new(),
+            features: BTreeMap::new(),
+            tracked: BTreeMap::new(),
+            milestones: BTreeSet::new(),
+            active: None,
+        }
+    }
+}
+
+impl UserState {
+    /// Reads a persisted state; anything unreadable or of another version starts afresh
+    /// (progress is a convenience, never a reason to break the page).
+    pub fn from_json(json: &str) -> Self {
+        serde_json::from_str::<UserState>(json)
+            .ok()
+            .filter(|s| s.v == STATE_VERSION)
+            .unwrap_or_default()
+    }
+
+    /// The state as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What a user has done with one guide.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuideRecord {
+    /// The guide version these facts are about; a newer version starts afresh.
+    pub version: u32,
+    /// How many times it started.
+    pub starts: u32,
+    /// When it last started.
+    pub last_start: Option<Millis>,
+    /// The session it last started in.
+    pub last_session: Option<String>,
+    /// When it was completed.
+    pub completed: Option<Millis>,
+    /// When it was dismissed.
+    pub dismissed: Option<Millis>,
+}
+
+/// A guide in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveRun {
+    /// Guide id.
+    pub guide: String,
+    /// Guide version.
+    pub version: u32,
+    /// Current step position.
+    pub step: u32,
+    /// When the guide started.
+    pub started: Millis,
+    /// When the engine last saw it (to tell a reload from an abandonment).
+    pub seen: Millis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_or_foreign_state_starts_afresh() {
+        assert_eq!(UserState::from_json("not json"), UserState::default());
+        assert_eq!(UserState::from_json(r#"{"v":99}"#), UserState::default());
+        let mut s = UserState::default();
+        s.features.insert("export".into(), 3);
+        assert_eq!(UserState::from_json(&s.to_json()), s);
+    }
+}

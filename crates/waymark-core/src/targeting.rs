@@ -1,0 +1,279 @@
+//! Audience evaluation: page rules, user and account conditions, locales.
+
+use std::collections::BTreeMap;
+
+use regex_lite::Regex;
+use serde_json::Value;
+
+use crate::date;
+use crate::duration::Millis;
+use crate::format::{Op, UrlRule};
+use crate::text::language;
+
+/// The path of a URL, without scheme, host, query string or fragment (`/projects/new`).
+pub fn page_path(url: &str) -> String {
+    let no_fragment = url.split('#').next().unwrap_or("");
+    let no_query = no_fragment.split('?').next().unwrap_or("");
+    let path = match no_query.split_once("://") {
+        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
+        None => no_query,
+    };
+    if path.is_empty() { "/".to_string() } else { path.to_string() }
+}
+
+/// A compiled page rule.
+#[derive(Clone, Debug)]
+pub(crate) enum UrlMatcher {
+    Exact(String),
+    Prefix(String),
+    /// Globs and regexes both become a regex (globs are anchored).
+    Pattern(Regex),
+}
+
+impl UrlMatcher {
+    /// Compiles a rule; the error says what is wrong with the pattern.
+    pub(crate) fn compile(rule: &UrlRule) -> Result<Self, String> {
+        Ok(match rule {
+            UrlRule::Exact(s) => Self::Exact(s.clone()),
+            UrlRule::Prefix(s) => Self::Prefix(s.clone()),
+            UrlRule::Glob(g) => Self::Pattern(Regex::new(&glob_to_regex(g)).map_err(|e| e.to_string())?),
+            UrlRule::Regex(r) => Self::Pattern(Regex::new(r).map_err(|e| first_line(&e.to_string()))?),
+        })
+    }
+
+    /// Whether a page path matches.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        match self {
+            Self::Exact(s) => path == s,
+            Self::Prefix(s) => path.starts_with(s.as_str()),
+            Self::Pattern(r) => r.is_match(path),
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+/// `**` matches across segments, `*` within one, `?` one character; the rest is literal.
+fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str(".*");
+            }
+            '*' => out.push_str("[^/]*"),
+            '?' => out.push_str("[^/]"),
+            c => out.push_str(&regex_lite::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    out.push('$');
+    out
+}
+
+/// Who the user is, as the host app told the agent (`waymark.identify`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Identity {
+    /// User id.
+    pub user: Option<String>,
+    /// Account id.
+    pub account: Option<String>,
+    /// User traits (`role`, `created_at`, ...).
+    pub user_traits: BTreeMap<String, Value>,
+    /// Account traits (`plan`, `seats`, ...).
+    pub account_traits: BTreeMap<String, Value>,
+    /// Locale tag (`en`, `ja-JP`).
+    pub locale: String,
+}
+
+/// A compiled audience condition.
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Test { attr: Attr, op: Op, operand: Operand },
+}
+
+/// An attribute a condition reads.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Attr {
+    UserId,
+    AccountId,
+    Locale,
+    UserTrait(String),
+    AccountTrait(String),
+}
+
+impl Attr {
+    /// Parses `user.id`, `account.plan`, `locale`, ...
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s.split_once('.') {
+            Some(("user", "id")) => Some(Self::UserId),
+            Some(("account", "id")) => Some(Self::AccountId),
+            Some(("user", t)) if !t.is_empty() => Some(Self::UserTrait(t.to_string())),
+            Some(("account", t)) if !t.is_empty() => Some(Self::AccountTrait(t.to_string())),
+            None if s == "locale" => Some(Self::Locale),
+            _ => None,
+        }
+    }
+
+    fn read(&self, who: &Identity) -> Option<Value> {
+        match self {
+            Self::UserId => who.user.clone().map(Value::String),
+            Self::AccountId => who.account.clone().map(Value::String),
+            Self::Locale => Some(Value::String(who.locale.clone())),
+            Self::UserTrait(t) => who.user_traits.get(t).cloned(),
+            Self::AccountTrait(t) => who.account_traits.get(t).cloned(),
+        }
+        .filter(|v| !v.is_null())
+    }
+}
+
+/// The right-hand side of a test, checked against its operator at load time.
+#[derive(Clone, Debug)]
+pub(crate) enum Operand {
+    None,
+    Value(Value),
+    List(Vec<Value>),
+    Number(f64),
+    Date(date::DateRef),
+}
+
+impl Cond {
+    /// Whether the condition holds for `who` at `now`.
+    pub(crate) fn eval(&self, who: &Identity, now: Millis) -> bool {
+        match self {
+            Cond::All(cs) => cs.iter().all(|c| c.eval(who, now)),
+            Cond::Any(cs) => cs.iter().any(|c| c.eval(who, now)),
+            Cond::Not(c) => !c.eval(who, now),
+            Cond::Test { attr, op, operand } => test(attr.read(who).as_ref(), *op, operand, now),
+        }
+    }
+}
+
+fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool {
+    let Some(actual) = actual else {
+        return op == Op::NotExists || op == Op::Ne || op == Op::NotIn;
+    };
+    match (op, operand) {
+        (Op::Exists, _) => true,
+        (Op::NotExists, _) => false,
+        (Op::Eq, Operand::Value(v)) => loose_eq(actual, v),
+        (Op::Ne, Operand::Value(v)) => !loose_eq(actual, v),
+        (Op::In, Operand::List(l)) => l.iter().any(|v| loose_eq(actual, v)),
+        (Op::NotIn, Operand::List(l)) => !l.iter().any(|v| loose_eq(actual, v)),
+        (Op::Contains, Operand::Value(v)) => match actual {
+            Value::String(s) => v.as_str().is_some_and(|needle| s.contains(needle)),
+            Value::Array(items) => items.iter().any(|i| loose_eq(i, v)),
+            _ => false,
+        },
+        (Op::StartsWith, Operand::Value(v)) => {
+            matches!((actual.as_str(), v.as_str()), (Some(s), Some(p)) if s.starts_with(p))
+        }
+        (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Operand::Number(n)) => number(actual).is_some_and(|a| match op {
+            Op::Gt => a > *n,
+            Op::Gte => a >= *n,
+            Op::Lt => a < *n,
+            _ => a <= *n,
+        }),
+        (Op::Before | Op::After, Operand::Date(d)) => {
+            let limit = d.resolve(now);
+            date::value_millis(actual).is_some_and(|t| if op == Op::Before { t < limit } else { t > limit })
+        }
+        _ => false,
+    }
+}
+
+/// Equality that treats `"3"` and `3` alike, since traits often arrive as strings.
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    a == b || matches!((number(a), number(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether a user locale is among the audience locales (language match).
+pub(crate) fn locale_matches(user: &str, wanted: &[String]) -> bool {
+    wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(user) || language(w) == language(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_path_drops_host_query_and_fragment() {
+        assert_eq!(page_path("https://app.example.com/projects/new?token=secret#x"), "/projects/new");
+        assert_eq!(page_path("https://app.example.com"), "/");
+        assert_eq!(page_path("/team?invite=1"), "/team");
+        assert_eq!(page_path(""), "/");
+    }
+
+    #[test]
+    fn globs_stay_within_segments_unless_double_star() {
+        let m = UrlMatcher::compile(&UrlRule::Glob("/projects/*/edit".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        assert!(m.matches("/projects/42/edit"));
+        assert!(!m.matches("/projects/42/x/edit"));
+        let m = UrlMatcher::compile(&UrlRule::Glob("/settings/**".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        assert!(m.matches("/settings/billing/cards"));
+        assert!(!m.matches("/setting"));
+        let m = UrlMatcher::compile(&UrlRule::Glob("/a.b?".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        assert!(m.matches("/a.bc") && !m.matches("/axbc"));
+    }
+
+    #[test]
+    fn bad_regex_is_an_error() {
+        assert!(UrlMatcher::compile(&UrlRule::Regex("^/projects/(".into())).is_err());
+    }
+
+    fn who() -> Identity {
+        Identity {
+            user: Some("u1".into()),
+            account: Some("acme".into()),
+            user_traits: BTreeMap::from([
+                ("role".to_string(), Value::from("admin")),
+                ("created_at".to_string(), Value::from("2026-11-20")),
+            ]),
+            account_traits: BTreeMap::from([("seats".to_string(), Value::from("12")), ("tags".to_string(), serde_json::json!(["beta"]))]),
+            locale: "ja-JP".into(),
+        }
+    }
+
+    fn t(attr: &str, op: Op, operand: Operand) -> Cond {
+        Cond::Test { attr: Attr::parse(attr).unwrap_or(Attr::Locale), op, operand }
+    }
+
+    #[test]
+    fn operators_over_traits() {
+        let now = date::parse_date("2026-11-23").unwrap_or(0);
+        let w = who();
+        assert!(t("user.role", Op::Eq, Operand::Value("admin".into())).eval(&w, now));
+        assert!(t("account.seats", Op::Gt, Operand::Number(10.0)).eval(&w, now));
+        assert!(!t("account.seats", Op::Lt, Operand::Number(10.0)).eval(&w, now));
+        assert!(t("account.tags", Op::Contains, Operand::Value("beta".into())).eval(&w, now));
+        assert!(t("user.plan", Op::NotExists, Operand::None).eval(&w, now));
+        assert!(t("user.plan", Op::Ne, Operand::Value("x".into())).eval(&w, now));
+        assert!(t("account.id", Op::In, Operand::List(vec!["acme".into(), "globex".into()])).eval(&w, now));
+        let recent = date::DateRef::parse("-7d").unwrap_or(date::DateRef::Absolute(0));
+        assert!(t("user.created_at", Op::After, Operand::Date(recent)).eval(&w, now));
+        let c = Cond::All(vec![t("locale", Op::StartsWith, Operand::Value("ja".into())), Cond::Not(Box::new(t("user.role", Op::Eq, Operand::Value("guest".into()))))]);
+        assert!(c.eval(&w, now));
+        assert!(!Cond::Any(vec![]).eval(&w, now));
+    }
+
+    #[test]
+    fn locales_match_by_language() {
+        assert!(locale_matches("ja-JP", &["ja".to_string()]));
+        assert!(!locale_matches("en-US", &["ja".to_string()]));
+        assert!(locale_matches("en", &[]));
+    }
+}
