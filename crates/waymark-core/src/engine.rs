@@ -443,7 +443,7 @@ impl Engine {
 
     fn start_by_id(&mut self, id: &str, preview: bool) {
         match self.guides.iter().position(|g| g.spec.id == id) {
-            Some(gi) => self.start(gi, if preview { "preview" } else { "manual" }, preview),
+            Some(gi) => self.start(gi, if preview { "preview" } else { "manual" }, true),
             None => self.outputs.push_back(Output::Warning(format!("waymark: no guide has the id `{id}`"))),
         }
     }
@@ -717,6 +717,9 @@ impl Engine {
             self.emit_run(Some(()), EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None });
         }
         self.hide();
+        if let Some(run) = &self.run {
+            self.fired.insert(run.guide);
+        }
         self.end_run(|_, _| {});
     }
 
@@ -768,7 +771,8 @@ impl Engine {
     // ----- stalls, milestones, events -----------------------------------------------
 
     fn stall(&mut self, d: Detected) {
-        let step = self.run.as_ref().filter(|r| matches!(r.phase, Phase::Showing { .. })).map(|r| r.step);
+        // A stall belongs to the guide step the user has been shown, if any.
+        let step = self.run.as_ref().filter(|r| r.announced).map(|r| r.step);
         let gi = step.and(self.run.as_ref().map(|r| r.guide));
         let kind = EventKind::Stall { stall: d.kind, duration_ms: d.duration, count: d.count, target: d.target.clone() };
         self.emit(gi, step, kind);
@@ -920,6 +924,10 @@ impl Engine {
             return false;
         }
         if !self.audience_page(g) || !locale_matches(&self.who.locale, &g.spec.audience.locales) {
+            return false;
+        }
+        // A guide starts where its first step can show, not somewhere it would only wait.
+        if g.steps.first().and_then(|s| s.page.as_ref()).is_some_and(|m| !m.matches(&self.path)) {
             return false;
         }
         if g.when.as_ref().is_some_and(|c| !c.eval(&self.who, self.now)) {
