@@ -62,7 +62,12 @@ fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
     }
     let texts: Vec<(String, String)> = files
         .iter()
-        .map(|f| Ok((f.display().to_string(), std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?)))
+        .map(|f| {
+            Ok((
+                f.display().to_string(),
+                std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+            ))
+        })
         .collect::<Result<_>>()?;
     let sources: Vec<Source<'_>> = texts.iter().map(|(name, text)| Source { name, text }).collect();
     let loaded = waymark_core::load(&sources, &CssSelectors);
@@ -88,7 +93,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for e in entries {
         if e.is_dir() {
             collect(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "json") && e.file_name().is_some_and(|n| n != "schema.json") {
+        } else if e.extension().is_some_and(|x| x == "json")
+            && e.file_name().is_some_and(|n| n != "schema.json")
+        {
             out.push(e);
         }
     }

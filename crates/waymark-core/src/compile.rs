@@ -8,7 +8,9 @@ use serde_json::Value;
 
 use crate::date::DateRef;
 use crate::diagnostic::{Diagnostic, Finding, Severity, did_you_mean};
-use crate::format::{Advance, ButtonAction, Condition, Goal, GuideSpec, Op, StepKind, StepSpec, Trigger, UrlRule};
+use crate::format::{
+    Advance, ButtonAction, Condition, Goal, GuideSpec, Op, StepKind, StepSpec, Trigger, UrlRule,
+};
 use crate::guide::{Guide, InputTest, Step};
 use crate::load::{Parsed, parse_source};
 use crate::locate::SourceMap;
@@ -80,16 +82,24 @@ pub fn load(sources: &[Source<'_>], selectors: &dyn SelectorCheck) -> Loaded {
     for c in candidates {
         let failed = c.findings.iter().any(|f| f.severity == Severity::Error);
         let (name, id) = (sources.get(c.source).map_or("", |s| s.name), c.spec.id.clone());
-        loaded.diagnostics.extend(c.findings.into_iter().map(|f| locate(f, name, &maps, c.source, Some(&id))));
+        loaded
+            .diagnostics
+            .extend(c.findings.into_iter().map(|f| locate(f, name, &maps, c.source, Some(&id))));
         if !failed && let Some(guide) = compile(c.spec, name) {
             loaded.guides.push(guide);
         }
     }
+    // Reported in reading order: by file as given, then line and column.
+    let order: HashMap<&str, usize> = sources.iter().enumerate().map(|(i, s)| (s.name, i)).collect();
+    loaded
+        .diagnostics
+        .sort_by_key(|d| (order.get(d.file.as_str()).copied().unwrap_or(usize::MAX), d.line, d.column));
     loaded
 }
 
 fn locate(f: Finding, file: &str, maps: &[SourceMap<'_>], source: usize, guide: Option<&str>) -> Diagnostic {
-    let (line, column) = f.position.unwrap_or_else(|| maps.get(source).map_or((1, 1), |m| m.locate(&f.pointer)));
+    let (line, column) =
+        f.position.unwrap_or_else(|| maps.get(source).map_or((1, 1), |m| m.locate(&f.pointer)));
     Diagnostic {
         severity: f.severity,
         code: f.code,
@@ -118,14 +128,20 @@ fn check_across(candidates: &mut [Candidate], sources: &[Source<'_>], maps: &[So
         let mut fresh = Vec::new();
         let ptr = format!("{}/id", c.pointer);
         if let Some(first) = guide_ids.get(&c.spec.id) {
-            fresh.push(Finding::error("duplicate-id", &ptr, format!("duplicate guide id `{}`", c.spec.id)).hint(format!("first defined at {first}")));
+            fresh.push(
+                Finding::error("duplicate-id", &ptr, format!("duplicate guide id `{}`", c.spec.id))
+                    .hint(format!("first defined at {first}")),
+            );
         } else {
             guide_ids.insert(c.spec.id.clone(), place(c, &ptr));
         }
         for (i, f) in c.spec.features.iter().enumerate() {
             let ptr = format!("{}/features/{i}/id", c.pointer);
             match feature_ids.get(&f.id) {
-                Some(first) => fresh.push(Finding::error("duplicate-id", &ptr, format!("duplicate feature id `{}`", f.id)).hint(format!("first defined at {first}"))),
+                Some(first) => fresh.push(
+                    Finding::error("duplicate-id", &ptr, format!("duplicate feature id `{}`", f.id))
+                        .hint(format!("first defined at {first}")),
+                ),
                 None => {
                     feature_ids.insert(f.id.clone(), place(c, &ptr));
                 }
@@ -134,7 +150,10 @@ fn check_across(candidates: &mut [Candidate], sources: &[Source<'_>], maps: &[So
         for (i, m) in c.spec.milestones.iter().enumerate() {
             let ptr = format!("{}/milestones/{i}/id", c.pointer);
             match milestone_ids.get(&m.id) {
-                Some(first) => fresh.push(Finding::error("duplicate-id", &ptr, format!("duplicate milestone id `{}`", m.id)).hint(format!("first defined at {first}"))),
+                Some(first) => fresh.push(
+                    Finding::error("duplicate-id", &ptr, format!("duplicate milestone id `{}`", m.id))
+                        .hint(format!("first defined at {first}")),
+                ),
                 None => {
                     milestone_ids.insert(m.id.clone(), place(c, &ptr));
                 }
@@ -174,12 +193,19 @@ fn check_guide(g: &GuideSpec, at: &str, sel: &dyn SelectorCheck) -> Vec<Finding>
         out.push(Finding::error("empty", format!("{at}/name"), "the guide name is empty"));
     }
     if g.locales.is_empty() {
-        out.push(Finding::error("empty", format!("{at}/locales"), "a guide needs at least one locale").hint("write `\"locales\": [\"en\"]`"));
+        out.push(
+            Finding::error("empty", format!("{at}/locales"), "a guide needs at least one locale")
+                .hint("write `\"locales\": [\"en\"]`"),
+        );
     }
     let mut seen = HashSet::new();
     for (i, l) in g.locales.iter().enumerate() {
         if !seen.insert(l) {
-            out.push(Finding::error("duplicate-id", format!("{at}/locales/{i}"), format!("locale `{l}` is listed twice")));
+            out.push(Finding::error(
+                "duplicate-id",
+                format!("{at}/locales/{i}"),
+                format!("locale `{l}` is listed twice"),
+            ));
         }
     }
     for (i, r) in g.audience.urls.iter().enumerate() {
@@ -192,13 +218,26 @@ fn check_guide(g: &GuideSpec, at: &str, sel: &dyn SelectorCheck) -> Vec<Finding>
         let _ = compile_cond(c, &format!("{at}/audience/when"), &mut out);
     }
     match &g.trigger {
-        Trigger::ElementAppears { selector } => check_selector(sel, selector, &format!("{at}/trigger/selector"), &mut out),
-        Trigger::Stall { selector: Some(s), .. } => check_selector(sel, s, &format!("{at}/trigger/selector"), &mut out),
-        Trigger::Event { name } if name.trim().is_empty() => out.push(Finding::error("empty", format!("{at}/trigger/name"), "the event name is empty")),
+        Trigger::ElementAppears { selector } => {
+            check_selector(sel, selector, &format!("{at}/trigger/selector"), &mut out)
+        }
+        Trigger::Stall { selector: Some(s), .. } => {
+            check_selector(sel, s, &format!("{at}/trigger/selector"), &mut out)
+        }
+        Trigger::Event { name } if name.trim().is_empty() => {
+            out.push(Finding::error("empty", format!("{at}/trigger/name"), "the event name is empty"))
+        }
         _ => {}
     }
     if g.frequency.cooldown.is_some() && g.frequency.mode == crate::format::FrequencyMode::Once {
-        out.push(Finding::warning("no-effect", format!("{at}/frequency/cooldown"), "a cool-down has no effect with mode `once`").hint("use `until_completed`, `once_per_session` or `always`"));
+        out.push(
+            Finding::warning(
+                "no-effect",
+                format!("{at}/frequency/cooldown"),
+                "a cool-down has no effect with mode `once`",
+            )
+            .hint("use `until_completed`, `once_per_session` or `always`"),
+        );
     }
     if g.steps.is_empty() {
         out.push(Finding::error("empty", format!("{at}/steps"), "a guide needs at least one step"));
@@ -208,7 +247,10 @@ fn check_guide(g: &GuideSpec, at: &str, sel: &dyn SelectorCheck) -> Vec<Finding>
     for (i, s) in g.steps.iter().enumerate() {
         let sp = format!("{at}/steps/{i}");
         if let Some(first) = seen.insert(s.id.as_str(), i) {
-            out.push(Finding::error("duplicate-id", format!("{sp}/id"), format!("duplicate step id `{}`", s.id)).hint(format!("first used by step {first}")));
+            out.push(
+                Finding::error("duplicate-id", format!("{sp}/id"), format!("duplicate step id `{}`", s.id))
+                    .hint(format!("first used by step {first}")),
+            );
         }
         check_step(g, s, i, &step_ids, &sp, sel, &mut out);
     }
@@ -219,7 +261,11 @@ fn check_guide(g: &GuideSpec, at: &str, sel: &dyn SelectorCheck) -> Vec<Finding>
     for (i, m) in g.milestones.iter().enumerate() {
         check_id(&m.id, &format!("{at}/milestones/{i}/id"), "milestone", &mut out);
         if m.users == Some(0) {
-            out.push(Finding::error("invalid-value", format!("{at}/milestones/{i}/users"), "`users` must be at least 1"));
+            out.push(Finding::error(
+                "invalid-value",
+                format!("{at}/milestones/{i}/users"),
+                "`users` must be at least 1",
+            ));
         }
     }
     out
@@ -236,7 +282,15 @@ fn check_id(id: &str, ptr: &str, what: &str, out: &mut Vec<Finding>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_step(g: &GuideSpec, s: &StepSpec, i: usize, ids: &[&str], sp: &str, sel: &dyn SelectorCheck, out: &mut Vec<Finding>) {
+fn check_step(
+    g: &GuideSpec,
+    s: &StepSpec,
+    i: usize,
+    ids: &[&str],
+    sp: &str,
+    sel: &dyn SelectorCheck,
+    out: &mut Vec<Finding>,
+) {
     check_id(&s.id, &format!("{sp}/id"), "step", out);
     let last = i + 1 == g.steps.len();
     if let Some(t) = &s.target {
@@ -246,7 +300,10 @@ fn check_step(g: &GuideSpec, s: &StepSpec, i: usize, ids: &[&str], sp: &str, sel
         }
     } else if matches!(s.kind, StepKind::Tooltip | StepKind::Hotspot) {
         let kind = if s.kind == StepKind::Tooltip { "tooltip" } else { "hotspot" };
-        out.push(Finding::error("impossible", sp, format!("a {kind} step needs a `target` to point at")).hint("add a target, or use `\"kind\": \"modal\"`"));
+        out.push(
+            Finding::error("impossible", sp, format!("a {kind} step needs a `target` to point at"))
+                .hint("add a target, or use `\"kind\": \"modal\"`"),
+        );
     }
     if let Some(p) = &s.page {
         check_url(p, &format!("{sp}/page"), out);
@@ -255,22 +312,44 @@ fn check_step(g: &GuideSpec, s: &StepSpec, i: usize, ids: &[&str], sp: &str, sel
     match &s.advance {
         Advance::Click | Advance::Input { .. } if s.target.is_none() => {
             let on = if s.advance == Advance::Click { "click" } else { "input" };
-            out.push(Finding::error("impossible", format!("{ap}/on"), format!("the step advances on `{on}` but has no target to {on}")).hint("add a `target`"));
+            out.push(
+                Finding::error(
+                    "impossible",
+                    format!("{ap}/on"),
+                    format!("the step advances on `{on}` but has no target to {on}"),
+                )
+                .hint("add a `target`"),
+            );
         }
         Advance::Input { when } => {
             if let Err(e) = InputTest::compile(when) {
-                out.push(Finding::error("invalid-regex", format!("{ap}/when/pattern"), format!("invalid pattern: {e}")));
+                out.push(Finding::error(
+                    "invalid-regex",
+                    format!("{ap}/when/pattern"),
+                    format!("invalid pattern: {e}"),
+                ));
             }
         }
         Advance::Url { url } => check_url(url, &format!("{ap}/url"), out),
-        Advance::Appears { selector } | Advance::Disappears { selector } => check_selector(sel, selector, &format!("{ap}/selector"), out),
-        Advance::Event { name } if name.trim().is_empty() => out.push(Finding::error("empty", format!("{ap}/name"), "the event name is empty")),
+        Advance::Appears { selector } | Advance::Disappears { selector } => {
+            check_selector(sel, selector, &format!("{ap}/selector"), out)
+        }
+        Advance::Event { name } if name.trim().is_empty() => {
+            out.push(Finding::error("empty", format!("{ap}/name"), "the event name is empty"))
+        }
         _ => {}
     }
     if let Some(t) = s.stall_after
         && t.as_ms() < 1000
     {
-        out.push(Finding::error("invalid-value", format!("{sp}/stall_after"), format!("`stall_after` of {t} is too short to mean a stall")).expected("at least 1s"));
+        out.push(
+            Finding::error(
+                "invalid-value",
+                format!("{sp}/stall_after"),
+                format!("`stall_after` of {t} is too short to mean a stall"),
+            )
+            .expected("at least 1s"),
+        );
     }
     if s.title.is_none() && s.body.is_none() {
         out.push(Finding::error("empty", sp, "the step has neither `title` nor `body`"));
@@ -288,19 +367,39 @@ fn check_step(g: &GuideSpec, s: &StepSpec, i: usize, ids: &[&str], sp: &str, sel
                 check_text(g, l, &format!("{bp}/label"), false, out);
             }
             match (b.action, &b.url, &b.step) {
-                (ButtonAction::Link, None, _) => out.push(Finding::error("missing-field", &bp, "a `link` button needs a `url`")),
-                (ButtonAction::Link, Some(u), _) if !markdown::is_safe_url(u) => out.push(unsafe_link(&format!("{bp}/url"), u)),
-                (ButtonAction::Goto, _, None) => out.push(Finding::error("missing-field", &bp, "a `goto` button needs a `step`")),
+                (ButtonAction::Link, None, _) => {
+                    out.push(Finding::error("missing-field", &bp, "a `link` button needs a `url`"))
+                }
+                (ButtonAction::Link, Some(u), _) if !markdown::is_safe_url(u) => {
+                    out.push(unsafe_link(&format!("{bp}/url"), u))
+                }
+                (ButtonAction::Goto, _, None) => {
+                    out.push(Finding::error("missing-field", &bp, "a `goto` button needs a `step`"))
+                }
                 (ButtonAction::Goto, _, Some(to)) if !ids.contains(&to.as_str()) => {
                     out.push(dangling(&format!("{bp}/step"), "step", to, ids.iter().copied()));
                 }
-                (ButtonAction::Back, _, _) if i == 0 => out.push(Finding::error("impossible", format!("{bp}/action"), "the first step has no step to go back to")),
-                (a, Some(_), _) if a != ButtonAction::Link => out.push(Finding::warning("no-effect", format!("{bp}/url"), "`url` only applies to `link` buttons")),
-                (a, _, Some(_)) if a != ButtonAction::Goto => out.push(Finding::warning("no-effect", format!("{bp}/step"), "`step` only applies to `goto` buttons")),
+                (ButtonAction::Back, _, _) if i == 0 => out.push(Finding::error(
+                    "impossible",
+                    format!("{bp}/action"),
+                    "the first step has no step to go back to",
+                )),
+                (a, Some(_), _) if a != ButtonAction::Link => out.push(Finding::warning(
+                    "no-effect",
+                    format!("{bp}/url"),
+                    "`url` only applies to `link` buttons",
+                )),
+                (a, _, Some(_)) if a != ButtonAction::Goto => out.push(Finding::warning(
+                    "no-effect",
+                    format!("{bp}/step"),
+                    "`step` only applies to `goto` buttons",
+                )),
                 _ => {}
             }
         }
-        let advances = buttons.iter().any(|b| matches!(b.action, ButtonAction::Next | ButtonAction::Done | ButtonAction::Goto));
+        let advances = buttons
+            .iter()
+            .any(|b| matches!(b.action, ButtonAction::Next | ButtonAction::Done | ButtonAction::Goto));
         if s.advance == Advance::Next && !advances {
             let what = if last { "done" } else { "next" };
             out.push(
@@ -320,10 +419,24 @@ fn check_text(g: &GuideSpec, t: &Text, ptr: &str, markup: bool, out: &mut Vec<Fi
         Text::Localized(map) => {
             let missing: Vec<String> = g.locales.iter().filter(|l| !map.contains_key(*l)).cloned().collect();
             if !missing.is_empty() {
-                out.push(Finding::error("missing-translation", ptr, format!("missing translation for {}", quoted_list(&missing))).expected(format!("texts for {}", quoted_list(&g.locales))));
+                out.push(
+                    Finding::error(
+                        "missing-translation",
+                        ptr,
+                        format!("missing translation for {}", quoted_list(&missing)),
+                    )
+                    .expected(format!("texts for {}", quoted_list(&g.locales))),
+                );
             }
             for k in map.keys().filter(|k| !g.locales.contains(k)) {
-                out.push(Finding::warning("unknown-locale", format!("{ptr}/{k}"), format!("locale `{k}` is not in the guide's `locales`")).hint("add it to `locales` or remove this text"));
+                out.push(
+                    Finding::warning(
+                        "unknown-locale",
+                        format!("{ptr}/{k}"),
+                        format!("locale `{k}` is not in the guide's `locales`"),
+                    )
+                    .hint("add it to `locales` or remove this text"),
+                );
             }
         }
         Text::Plain(_) => {}
@@ -334,11 +447,24 @@ fn check_text(g: &GuideSpec, t: &Text, ptr: &str, markup: bool, out: &mut Vec<Fi
             out.push(Finding::error("empty", &p, "the text is empty"));
         } else if markup && let Err(errors) = markdown::parse(text) {
             for e in errors {
-                let code = if e.message.starts_with("unsafe link") { "unsafe-link" } else { "unsafe-content" };
-                out.push(Finding::error(code, &p, format!("{} (at character {})", e.message, text.get(..e.offset).map_or(0, |s| s.chars().count()) + 1)));
+                let code =
+                    if e.message.starts_with("unsafe link") { "unsafe-link" } else { "unsafe-content" };
+                out.push(Finding::error(
+                    code,
+                    &p,
+                    format!(
+                        "{} (at character {})",
+                        e.message,
+                        text.get(..e.offset).map_or(0, |s| s.chars().count()) + 1
+                    ),
+                ));
             }
         } else if !markup && text.contains('<') && text.contains('>') {
-            out.push(Finding::warning("plain-text", &p, "this text is shown as plain text; markup appears as typed"));
+            out.push(Finding::warning(
+                "plain-text",
+                &p,
+                "this text is shown as plain text; markup appears as typed",
+            ));
         }
     }
 }
@@ -348,12 +474,15 @@ fn quoted_list(items: &[String]) -> String {
 }
 
 fn unsafe_link(ptr: &str, url: &str) -> Finding {
-    Finding::error("unsafe-link", ptr, format!("unsafe link `{url}`")).expected("an http(s), mailto or relative URL")
+    Finding::error("unsafe-link", ptr, format!("unsafe link `{url}`"))
+        .expected("an http(s), mailto or relative URL")
 }
 
 fn check_selector(sel: &dyn SelectorCheck, s: &str, ptr: &str, out: &mut Vec<Finding>) {
     if let Err(e) = sel.check(s) {
-        out.push(Finding::error("invalid-selector", ptr, format!("invalid CSS selector `{s}`: {e}")).found(s));
+        out.push(
+            Finding::error("invalid-selector", ptr, format!("invalid CSS selector `{s}`: {e}")).found(s),
+        );
     }
 }
 
@@ -368,24 +497,42 @@ fn check_url(rule: &UrlRule, ptr: &str, out: &mut Vec<Finding>) {
     if let Err(e) = UrlMatcher::compile(rule) {
         out.push(Finding::error("invalid-regex", &p, format!("invalid regular expression `{text}`: {e}")));
     } else if key != "regex" && !text.starts_with('/') {
-        out.push(Finding::error("invalid-value", &p, format!("page rule `{text}` must start with `/`")).hint("rules match the path only, without host or query string"));
+        out.push(
+            Finding::error("invalid-value", &p, format!("page rule `{text}` must start with `/`"))
+                .hint("rules match the path only, without host or query string"),
+        );
     } else if key != "regex" && text.contains('?') && key != "glob" {
-        out.push(Finding::error("invalid-value", &p, "page rules never see the query string").found(text.as_str()));
+        out.push(
+            Finding::error("invalid-value", &p, "page rules never see the query string").found(text.as_str()),
+        );
     }
 }
 
 /// Checks and compiles a condition; `None` when it has errors (they are in `out`).
 fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond> {
-    let given: Vec<&str> = [("all", c.all.is_some()), ("any", c.any.is_some()), ("not", c.not.is_some()), ("attr", c.attr.is_some())]
-        .into_iter()
-        .filter_map(|(k, set)| set.then_some(k))
-        .collect();
+    let given: Vec<&str> = [
+        ("all", c.all.is_some()),
+        ("any", c.any.is_some()),
+        ("not", c.not.is_some()),
+        ("attr", c.attr.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
     if given.len() != 1 {
-        out.push(Finding::error("invalid-condition", ptr, format!("a condition needs exactly one of `all`, `any`, `not` or `attr`; found {}", if given.is_empty() { "none".to_string() } else { given.join(", ") })));
+        out.push(Finding::error(
+            "invalid-condition",
+            ptr,
+            format!(
+                "a condition needs exactly one of `all`, `any`, `not` or `attr`; found {}",
+                if given.is_empty() { "none".to_string() } else { given.join(", ") }
+            ),
+        ));
         return None;
     }
     let list = |cs: &[Condition], key: &str, out: &mut Vec<Finding>| -> Option<Vec<Cond>> {
-        let compiled: Vec<Option<Cond>> = cs.iter().enumerate().map(|(i, c)| compile_cond(c, &format!("{ptr}/{key}/{i}"), out)).collect();
+        let compiled: Vec<Option<Cond>> =
+            cs.iter().enumerate().map(|(i, c)| compile_cond(c, &format!("{ptr}/{key}/{i}"), out)).collect();
         compiled.into_iter().collect()
     };
     if let Some(cs) = &c.all {
@@ -399,11 +546,21 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
     }
     let attr_text = c.attr.as_deref().unwrap_or("");
     let Some(attr) = Attr::parse(attr_text) else {
-        out.push(Finding::error("invalid-value", format!("{ptr}/attr"), format!("unknown attribute `{attr_text}`")).expected("`user.id`, `user.<trait>`, `account.id`, `account.<trait>` or `locale`"));
+        out.push(
+            Finding::error(
+                "invalid-value",
+                format!("{ptr}/attr"),
+                format!("unknown attribute `{attr_text}`"),
+            )
+            .expected("`user.id`, `user.<trait>`, `account.id`, `account.<trait>` or `locale`"),
+        );
         return None;
     };
     let Some(op) = c.op else {
-        out.push(Finding::error("missing-field", ptr, "missing field `op`").expected("an operator like `eq`, `in`, `gt`, `exists`, `after`"));
+        out.push(
+            Finding::error("missing-field", ptr, "missing field `op`")
+                .expected("an operator like `eq`, `in`, `gt`, `exists`, `after`"),
+        );
         return None;
     };
     let vp = format!("{ptr}/value");
@@ -424,7 +581,9 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
                 return None;
             }
         },
-        (Op::Before | Op::After, Some(_)) => return bad_operand(out, &vp, op, "a date string like `2026-01-31` or `-14d`"),
+        (Op::Before | Op::After, Some(_)) => {
+            return bad_operand(out, &vp, op, "a date string like `2026-01-31` or `-14d`");
+        }
         (Op::StartsWith, Some(v)) if !v.is_string() => return bad_operand(out, &vp, op, "a string"),
         (_, Some(v @ (Value::Array(_) | Value::Object(_)))) if op != Op::Contains => {
             let _ = v;
@@ -437,7 +596,10 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
 
 fn bad_operand<T>(out: &mut Vec<Finding>, ptr: &str, op: Op, expected: &str) -> Option<T> {
     let name = serde_json::to_value(op).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    out.push(Finding::error("invalid-value", ptr, format!("operator `{name}` takes {expected}")).expected(expected));
+    out.push(
+        Finding::error("invalid-value", ptr, format!("operator `{name}` takes {expected}"))
+            .expected(expected),
+    );
     None
 }
 

@@ -29,11 +29,42 @@ impl SelectorCheck for CssSelectors {
 
 /// Pseudo-classes browsers support outside the tree-structural ones the parser knows.
 const PSEUDO_CLASSES: &[&str] = &[
-    "active", "any-link", "autofill", "checked", "default", "defined", "disabled", "enabled", "focus",
-    "focus-visible", "focus-within", "fullscreen", "hover", "in-range", "indeterminate", "invalid", "link",
-    "local-link", "modal", "open", "optional", "out-of-range", "paused", "picture-in-picture", "placeholder-shown",
-    "playing", "popover-open", "read-only", "read-write", "required", "target", "target-within", "user-invalid",
-    "user-valid", "valid", "visited",
+    "active",
+    "any-link",
+    "autofill",
+    "checked",
+    "default",
+    "defined",
+    "disabled",
+    "enabled",
+    "focus",
+    "focus-visible",
+    "focus-within",
+    "fullscreen",
+    "hover",
+    "in-range",
+    "indeterminate",
+    "invalid",
+    "link",
+    "local-link",
+    "modal",
+    "open",
+    "optional",
+    "out-of-range",
+    "paused",
+    "picture-in-picture",
+    "placeholder-shown",
+    "playing",
+    "popover-open",
+    "read-only",
+    "read-write",
+    "required",
+    "target",
+    "target-within",
+    "user-invalid",
+    "user-valid",
+    "valid",
+    "visited",
 ];
 const FUNCTIONAL_PSEUDO_CLASSES: &[&str] = &["lang", "dir", "state"];
 
@@ -63,16 +94,22 @@ fn explain(e: &ParseError<Problem>) -> String {
         }
         ParseErrorKind::Custom(Problem::Syntax(k)) => match k {
             SelectorParseErrorKind::EmptySelector => "a selector in the list is empty".into(),
-            SelectorParseErrorKind::DanglingCombinator => "a combinator (`>`, `+`, `~`) has nothing after it".into(),
-            SelectorParseErrorKind::NoQualifiedNameInAttributeSelector => "an attribute selector needs a name, like `[data-id]`".into(),
-            SelectorParseErrorKind::UnexpectedTokenInAttributeSelector | SelectorParseErrorKind::BadValueInAttr => {
+            SelectorParseErrorKind::DanglingCombinator => {
+                "a combinator (`>`, `+`, `~`) has nothing after it".into()
+            }
+            SelectorParseErrorKind::NoQualifiedNameInAttributeSelector => {
+                "an attribute selector needs a name, like `[data-id]`".into()
+            }
+            SelectorParseErrorKind::UnexpectedTokenInAttributeSelector
+            | SelectorParseErrorKind::BadValueInAttr => {
                 "invalid attribute selector; write `[name]`, `[name=value]` or `[name=\"value\"]`".into()
             }
             SelectorParseErrorKind::ClassNeedsIdent => "`.` must be followed by a class name".into(),
             SelectorParseErrorKind::NoIdentForPseudo | SelectorParseErrorKind::PseudoElementExpectedIdent => {
                 "`:` must be followed by a pseudo-class name".into()
             }
-            SelectorParseErrorKind::ExpectedNamespace | SelectorParseErrorKind::ExplicitNamespaceUnexpectedToken => {
+            SelectorParseErrorKind::ExpectedNamespace
+            | SelectorParseErrorKind::ExplicitNamespaceUnexpectedToken => {
                 "namespaces are not supported in guide selectors".into()
             }
             other => format!("invalid selector ({other:?})").to_lowercase(),
@@ -204,9 +241,21 @@ mod tests {
     #[test]
     fn accepts_what_browsers_accept() {
         for s in [
-            "a:hover", "li:nth-child(2)", "button:not(.x)", "div:has(> img)", "input:focus-visible", "[data-test=\"x\"]",
-            "#a > .b ~ c + d", ":is(a, b)", ":where(a)", "input:checked", "tr:nth-of-type(2n+1)", "p:lang(ja)",
-            "button[aria-expanded='true']", "#new-project, .fallback", "nav a[href^=\"/projects\"]",
+            "a:hover",
+            "li:nth-child(2)",
+            "button:not(.x)",
+            "div:has(> img)",
+            "input:focus-visible",
+            "[data-test=\"x\"]",
+            "#a > .b ~ c + d",
+            ":is(a, b)",
+            ":where(a)",
+            "input:checked",
+            "tr:nth-of-type(2n+1)",
+            "p:lang(ja)",
+            "button[aria-expanded='true']",
+            "#new-project, .fallback",
+            "nav a[href^=\"/projects\"]",
         ] {
             assert_eq!(CssSelectors.check(s), Ok(()), "{s}");
         }
@@ -215,7 +264,10 @@ mod tests {
     #[test]
     fn explains_what_is_wrong() {
         let err = |s: &str| CssSelectors.check(s).err().unwrap_or_default();
-        assert_eq!(err("div::before"), "`::before` is a pseudo-element, which cannot be a guide target; point at its element (near character 11)");
+        assert_eq!(
+            err("div::before"),
+            "`::before` is a pseudo-element, which cannot be a guide target; point at its element (near character 11)"
+        );
         assert_eq!(err(":nope"), "unknown pseudo-class `:nope` (near character 5)");
         assert!(err("a >").starts_with("a combinator"), "{}", err("a >"));
         assert!(err("div[[x").starts_with("an attribute selector needs a name"), "{}", err("div[[x"));

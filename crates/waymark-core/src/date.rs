@@ -18,11 +18,15 @@ impl DateRef {
     pub fn parse(s: &str) -> Result<Self, String> {
         if let Some(rest) = s.strip_prefix('-') {
             let d = Duration::parse(rest)?;
-            return Ok(Self::Relative(-i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?));
+            return Ok(Self::Relative(
+                -i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?,
+            ));
         }
         if let Some(rest) = s.strip_prefix('+') {
             let d = Duration::parse(rest)?;
-            return Ok(Self::Relative(i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?));
+            return Ok(Self::Relative(
+                i64::try_from(d.as_ms()).map_err(|_| "date offset is too large".to_string())?,
+            ));
         }
         parse_date(s).map(Self::Absolute)
     }
@@ -47,9 +51,13 @@ pub(crate) fn value_millis(v: &Value) -> Option<Millis> {
 
 /// Parses `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time to ms since the Unix epoch.
 pub fn parse_date(s: &str) -> Result<Millis, String> {
-    let bad = || format!("invalid date `{s}`; expected `YYYY-MM-DD`, an RFC 3339 time, or an offset like `-14d`");
+    let bad =
+        || format!("invalid date `{s}`; expected `YYYY-MM-DD`, an RFC 3339 time, or an offset like `-14d`");
     let num = |a: usize, b: usize| -> Result<i64, String> {
-        s.get(a..b).filter(|p| p.bytes().all(|c| c.is_ascii_digit())).and_then(|p| p.parse().ok()).ok_or_else(bad)
+        s.get(a..b)
+            .filter(|p| p.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(bad)
     };
     if s.len() < 10 || s.get(4..5) != Some("-") || s.get(7..8) != Some("-") {
         return Err(bad());
@@ -130,8 +138,9 @@ mod tests {
         assert_eq!(parse_date("2026-11-23T09:00:00Z"), Ok(1_795_424_400_000));
         assert_eq!(parse_date("2026-11-23T18:00:00+09:00"), Ok(1_795_424_400_000));
         assert_eq!(parse_date("2026-11-23T09:00:00.5Z"), Ok(1_795_424_400_500));
-        assert_eq!(parse_date("2024-02-29").is_ok(), true);
-        for bad in ["2023-02-29", "2026-13-01", "26-01-01", "2026-01-01T25:00Z", "2026-01-01Tx", "yesterday"] {
+        assert!(parse_date("2024-02-29").is_ok());
+        for bad in ["2023-02-29", "2026-13-01", "26-01-01", "2026-01-01T25:00Z", "2026-01-01Tx", "yesterday"]
+        {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
     }

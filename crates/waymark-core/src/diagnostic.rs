@@ -51,11 +51,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {level}[{}]: {}",
-            self.file, self.line, self.column, self.code, self.message
-        )?;
+        write!(f, "{}:{}:{}: {level}[{}]: {}", self.file, self.line, self.column, self.code, self.message)?;
         write!(f, "\n  at {}", if self.pointer.is_empty() { "/" } else { &self.pointer })?;
         if let Some(g) = &self.guide {
             write!(f, " (guide `{g}`)")?;
@@ -100,7 +96,11 @@ impl Finding {
     }
 
     /// A warning at `pointer`.
-    pub(crate) fn warning(code: &'static str, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn warning(
+        code: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self { severity: Severity::Warning, ..Self::error(code, pointer, message) }
     }
 

@@ -44,14 +44,14 @@ impl Duration {
             "h" => 3_600_000,
             "d" => 86_400_000,
             "" => return Err(format!("duration `{text}` has no unit; write e.g. `{text}ms` or `{text}s`")),
-            other => return Err(format!("unknown duration unit `{other}` in `{text}`; expected ms, s, m, h or d")),
+            other => {
+                return Err(format!("unknown duration unit `{other}` in `{text}`; expected ms, s, m, h or d"));
+            }
         };
         let n: u64 = digits
             .parse()
             .map_err(|_| format!("invalid duration `{text}`; expected a number and a unit, like `30s`"))?;
-        n.checked_mul(unit_ms)
-            .map(Self)
-            .ok_or_else(|| format!("duration `{text}` is too long"))
+        n.checked_mul(unit_ms).map(Self).ok_or_else(|| format!("duration `{text}` is too long"))
     }
 }
 
@@ -59,7 +59,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0;
         for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
-            if ms != 0 && ms % size == 0 {
+            if ms != 0 && ms.is_multiple_of(size) {
                 return write!(f, "{}{unit}", ms / size);
             }
         }
@@ -85,9 +85,7 @@ impl<'de> Deserialize<'de> for Duration {
                 Ok(Duration(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                u64::try_from(v)
-                    .map(Duration)
-                    .map_err(|_| E::custom(format!("duration `{v}` is negative")))
+                u64::try_from(v).map(Duration).map_err(|_| E::custom(format!("duration `{v}` is negative")))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
                 Duration::parse(v).map_err(E::custom)
@@ -119,7 +117,9 @@ mod tests {
 
     #[test]
     fn parses_units_and_prints_them_back() {
-        for (text, ms) in [("1500ms", 1500), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("7d", 604_800_000)] {
+        for (text, ms) in
+            [("1500ms", 1500), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("7d", 604_800_000)]
+        {
             assert_eq!(Duration::parse(text), Ok(Duration(ms)));
             assert_eq!(Duration(ms).to_string(), text);
         }

@@ -26,8 +26,11 @@ use crate::text::{Text, is_rtl};
 pub struct Session {
     /// Session id (random, from the adapter).
     pub id: String,
-    /// Random bits from the adapter that make event ids unique.
+    /// Random bits from the adapter, fresh for every page load, that make event ids unique.
     pub seed: u64,
+    /// The sequence number of the session's next event; a full page load in the same
+    /// session continues where the previous page stopped ([`Engine::next_seq`]).
+    pub next_seq: u64,
 }
 
 /// The guide runtime for one user in one page session. See the module docs for the
@@ -133,8 +136,8 @@ impl Engine {
         Self {
             guides,
             cfg,
+            seq: session.next_seq,
             session,
-            seq: 0,
             who: Identity { locale: "en".into(), ..Identity::default() },
             state,
             dirty: false,
@@ -157,6 +160,11 @@ impl Engine {
     /// The loaded guides.
     pub fn guides(&self) -> &[Guide] {
         &self.guides
+    }
+
+    /// The sequence number the next event will get (persist it per session).
+    pub fn next_seq(&self) -> u64 {
+        self.seq
     }
 
     /// The user's state as it stands.
@@ -214,7 +222,12 @@ impl Engine {
                         if let Some(run) = self.run.as_mut() {
                             run.idle_reported = true;
                         }
-                        self.stall(Detected { kind: StallKind::Idle, duration: idle, count: 1, target: self.run_target() });
+                        self.stall(Detected {
+                            kind: StallKind::Idle,
+                            duration: idle,
+                            count: 1,
+                            target: self.run_target(),
+                        });
                     }
                 }
                 _ => {}
@@ -241,7 +254,11 @@ impl Engine {
             Input::Click { x, y, hits, actionable } => self.click(x, y, &hits, actionable),
             Input::Typed { watch, passed } => {
                 self.activity();
-                if passed && self.showing() && self.run_target_watch() == Some(watch) && matches!(self.current_advance(), Some(Advance::Input { .. })) {
+                if passed
+                    && self.showing()
+                    && self.run_target_watch() == Some(watch)
+                    && matches!(self.current_advance(), Some(Advance::Input { .. }))
+                {
                     self.complete_step();
                 }
             }
@@ -252,7 +269,9 @@ impl Engine {
             Input::Dismiss(how) => self.dismiss(how),
             Input::Start { guide } => self.start_by_id(&guide, false),
             Input::Preview { guide } => self.start_by_id(&guide, true),
-            Input::GuideError { guide, message } => self.emit_raw(guide, None, None, EventKind::GuideError { message }),
+            Input::GuideError { guide, message } => {
+                self.emit_raw(guide, None, None, EventKind::GuideError { message })
+            }
         }
         self.settle();
     }
@@ -285,7 +304,12 @@ impl Engine {
             && p == path
             && self.now.saturating_sub(t) <= self.cfg.u_turn.as_ms()
         {
-            let d = Detected { kind: StallKind::UTurn, duration: self.now.saturating_sub(t), count: 1, target: None };
+            let d = Detected {
+                kind: StallKind::UTurn,
+                duration: self.now.saturating_sub(t),
+                count: 1,
+                target: None,
+            };
             self.stall(d);
         }
         if let Some(run) = self.run.as_mut()
@@ -363,7 +387,10 @@ impl Engine {
             self.emit_raw(Some(self.guide_id(gi)), None, None, EventKind::FeatureUsed { feature });
             self.check_milestones();
         }
-        if self.showing() && run_target.is_some_and(|t| hits.contains(&t)) && self.current_advance() == Some(&Advance::Click) {
+        if self.showing()
+            && run_target.is_some_and(|t| hits.contains(&t))
+            && self.current_advance() == Some(&Advance::Click)
+        {
             self.complete_step();
         }
     }
@@ -397,7 +424,8 @@ impl Engine {
             self.check_milestones();
         }
         for gi in 0..self.guides.len() {
-            if matches!(&self.guides.get(gi).map(|g| &g.spec.trigger), Some(Trigger::Event { name: n }) if *n == name) {
+            if matches!(&self.guides.get(gi).map(|g| &g.spec.trigger), Some(Trigger::Event { name: n }) if *n == name)
+            {
                 self.enqueue(gi, "event");
             }
         }
@@ -426,8 +454,17 @@ impl Engine {
                 }
             }
             ButtonAction::Goto => {
-                let target = self.step_spec_of_run().and_then(|s| s.buttons.as_ref()).and_then(|bs| bs.get(index)).and_then(|b| b.step.clone());
-                let to = target.and_then(|id| self.run.as_ref().and_then(|r| self.guides.get(r.guide)).and_then(|g| g.spec.steps.iter().position(|s| s.id == id)));
+                let target = self
+                    .step_spec_of_run()
+                    .and_then(|s| s.buttons.as_ref())
+                    .and_then(|bs| bs.get(index))
+                    .and_then(|b| b.step.clone());
+                let to = target.and_then(|id| {
+                    self.run
+                        .as_ref()
+                        .and_then(|r| self.guides.get(r.guide))
+                        .and_then(|g| g.spec.steps.iter().position(|s| s.id == id))
+                });
                 if let Some(to) = to {
                     if to > view.index {
                         self.complete_step_to(to);
@@ -485,8 +522,12 @@ impl Engine {
     /// Resumes the guide persisted as in progress, or reports it abandoned if the user
     /// has been away too long.
     fn resume(&mut self) {
+        if self.run.is_some() {
+            return;
+        }
         let Some(active) = self.state.active.clone() else { return };
-        let gi = self.guides.iter().position(|g| g.spec.id == active.guide && g.spec.version == active.version);
+        let gi =
+            self.guides.iter().position(|g| g.spec.id == active.guide && g.spec.version == active.version);
         let Some(gi) = gi else {
             self.state.active = None;
             self.dirty = true;
@@ -497,7 +538,16 @@ impl Engine {
             let duration = active.seen.saturating_sub(active.started);
             let index = active.step;
             self.emit(Some(gi), Some(step), EventKind::GuideAbandoned { index, duration_ms: duration });
-            self.emit(Some(gi), Some(step), EventKind::Stall { stall: StallKind::Abandoned, duration_ms: duration, count: 1, target: None });
+            self.emit(
+                Some(gi),
+                Some(step),
+                EventKind::Stall {
+                    stall: StallKind::Abandoned,
+                    duration_ms: duration,
+                    count: 1,
+                    target: None,
+                },
+            );
             self.state.active = None;
             self.dirty = true;
             return;
@@ -534,7 +584,8 @@ impl Engine {
                 None => return,
             };
             let step = u32::try_from(i).unwrap_or(u32::MAX);
-            self.state.active = Some(ActiveRun { guide, version, step, started: run.started, seen: self.now });
+            self.state.active =
+                Some(ActiveRun { guide, version, step, started: run.started, seen: self.now });
             self.dirty = true;
         }
         self.place_step();
@@ -545,7 +596,8 @@ impl Engine {
         let Some(run) = &self.run else { return };
         let (Some(g), preview) = (self.guides.get(run.guide), run.preview) else { return };
         let on_page = preview || self.audience_page(g);
-        let step_page = g.steps.get(run.step).and_then(|s| s.page.as_ref()).is_none_or(|m| m.matches(&self.path));
+        let step_page =
+            g.steps.get(run.step).and_then(|s| s.page.as_ref()).is_none_or(|m| m.matches(&self.path));
         let phase = run.phase;
         let away = !(on_page && step_page);
         let has_target = self.step_spec_of_run().is_some_and(|s| s.target.is_some());
@@ -601,8 +653,11 @@ impl Engine {
         }
     }
 
+    /// Removes the card, if one is on screen.
     fn hide(&mut self) {
-        let Some(run) = &self.run else { return };
+        let Some(run) = self.run.as_ref().filter(|r| matches!(r.phase, Phase::Showing { .. })) else {
+            return;
+        };
         if let (Some(g), Some(s)) = (self.guides.get(run.guide), self.step_spec_of_run()) {
             self.outputs.push_back(Output::Hide { guide: g.spec.id.clone(), step: s.id.clone() });
         }
@@ -650,7 +705,11 @@ impl Engine {
         let (gi, step) = (run.guide, run.step);
         if let Phase::Showing { since, .. } = run.phase {
             let index = u32::try_from(step).unwrap_or(u32::MAX);
-            self.emit(Some(gi), Some(step), EventKind::StepCompleted { index, duration_ms: self.now.saturating_sub(since) });
+            self.emit(
+                Some(gi),
+                Some(step),
+                EventKind::StepCompleted { index, duration_ms: self.now.saturating_sub(since) },
+            );
             self.hide();
         }
     }
@@ -686,14 +745,18 @@ impl Engine {
 
     fn dismiss(&mut self, how: DismissHow) {
         let Some(run) = &self.run else { return };
-        let (index, duration_ms) = (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
+        let (index, duration_ms) =
+            (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
         let how = match how {
             DismissHow::Button => "button",
             DismissHow::Escape => "escape",
             DismissHow::Api => "api",
         };
         self.emit_run(Some(()), EventKind::GuideDismissed { index, duration_ms, how: how.into() });
-        self.emit_run(Some(()), EventKind::Stall { stall: StallKind::Dismissed, duration_ms, count: 1, target: None });
+        self.emit_run(
+            Some(()),
+            EventKind::Stall { stall: StallKind::Dismissed, duration_ms, count: 1, target: None },
+        );
         self.hide();
         self.end_run(|rec, now| rec.dismissed = Some(now));
     }
@@ -702,7 +765,8 @@ impl Engine {
     fn end_run_replaced(&mut self) {
         let Some(run) = &self.run else { return };
         if run.announced {
-            let (index, duration_ms) = (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
+            let (index, duration_ms) =
+                (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
             self.emit_run(Some(()), EventKind::GuideDismissed { index, duration_ms, how: "replaced".into() });
         }
         self.hide();
@@ -711,10 +775,14 @@ impl Engine {
 
     fn abandon(&mut self) {
         let Some(run) = &self.run else { return };
-        let (index, duration_ms) = (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
+        let (index, duration_ms) =
+            (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
         if run.announced {
             self.emit_run(Some(()), EventKind::GuideAbandoned { index, duration_ms });
-            self.emit_run(Some(()), EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None });
+            self.emit_run(
+                Some(()),
+                EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None },
+            );
         }
         self.hide();
         if let Some(run) = &self.run {
@@ -735,7 +803,11 @@ impl Engine {
         match policy {
             MissingPolicy::Center => self.show(false),
             MissingPolicy::Skip => {
-                let total = self.run.as_ref().and_then(|r| self.guides.get(r.guide)).map_or(0, |g| g.spec.steps.len());
+                let total = self
+                    .run
+                    .as_ref()
+                    .and_then(|r| self.guides.get(r.guide))
+                    .map_or(0, |g| g.spec.steps.len());
                 if step + 1 < total {
                     self.enter_step(step + 1);
                 } else if announced {
@@ -747,7 +819,10 @@ impl Engine {
             MissingPolicy::End => {
                 if announced {
                     let index = u32::try_from(step).unwrap_or(u32::MAX);
-                    self.emit_run(Some(()), EventKind::GuideAbandoned { index, duration_ms: self.now.saturating_sub(started) });
+                    self.emit_run(
+                        Some(()),
+                        EventKind::GuideAbandoned { index, duration_ms: self.now.saturating_sub(started) },
+                    );
                 }
                 self.end_run(|_, _| {});
             }
@@ -774,12 +849,18 @@ impl Engine {
         // A stall belongs to the guide step the user has been shown, if any.
         let step = self.run.as_ref().filter(|r| r.announced).map(|r| r.step);
         let gi = step.and(self.run.as_ref().map(|r| r.guide));
-        let kind = EventKind::Stall { stall: d.kind, duration_ms: d.duration, count: d.count, target: d.target.clone() };
+        let kind = EventKind::Stall {
+            stall: d.kind,
+            duration_ms: d.duration,
+            count: d.count,
+            target: d.target.clone(),
+        };
         self.emit(gi, step, kind);
         for i in 0..self.guides.len() {
             let wanted = match self.guides.get(i).map(|g| &g.spec.trigger) {
                 Some(Trigger::Stall { kinds, selector }) => {
-                    (kinds.is_empty() || kinds.contains(&d.kind)) && selector.as_ref().is_none_or(|s| d.target.as_ref() == Some(s))
+                    (kinds.is_empty() || kinds.contains(&d.kind))
+                        && selector.as_ref().is_none_or(|s| d.target.as_ref() == Some(s))
                 }
                 _ => false,
             };
@@ -792,10 +873,19 @@ impl Engine {
     fn check_milestones(&mut self) {
         let mut reached = Vec::new();
         for (gi, g) in self.guides.iter().enumerate() {
-            for m in g.spec.milestones.iter().filter(|m| m.users.is_none() && !self.state.milestones.contains(&m.id)) {
+            for m in g
+                .spec
+                .milestones
+                .iter()
+                .filter(|m| m.users.is_none() && !self.state.milestones.contains(&m.id))
+            {
                 let done = match &m.goal {
-                    Goal::GuideCompleted { guide } => self.state.guides.get(guide).is_some_and(|r| r.completed.is_some()),
-                    Goal::FeatureUsed { feature, times } => self.state.features.get(feature).is_some_and(|n| n >= times),
+                    Goal::GuideCompleted { guide } => {
+                        self.state.guides.get(guide).is_some_and(|r| r.completed.is_some())
+                    }
+                    Goal::FeatureUsed { feature, times } => {
+                        self.state.features.get(feature).is_some_and(|n| n >= times)
+                    }
                     Goal::Event { name, times } => self.state.tracked.get(name).is_some_and(|n| n >= times),
                 };
                 if done {
@@ -828,7 +918,13 @@ impl Engine {
         self.emit_raw(id, version, step_id, kind);
     }
 
-    fn emit_raw(&mut self, guide: Option<String>, guide_version: Option<u32>, step: Option<String>, kind: EventKind) {
+    fn emit_raw(
+        &mut self,
+        guide: Option<String>,
+        guide_version: Option<u32>,
+        step: Option<String>,
+        kind: EventKind,
+    ) {
         let seq = self.seq;
         self.seq += 1;
         let event = Event {
@@ -853,18 +949,24 @@ impl Engine {
     /// Starts what should start, publishes the watch set and the state.
     fn settle(&mut self) {
         if self.run.is_none() && self.page_seen {
-            let mut candidates: Vec<(usize, &'static str)> = self.queue.iter().copied().filter(|(gi, _)| self.eligible(*gi)).collect();
+            let mut candidates: Vec<(usize, &'static str)> =
+                self.queue.iter().copied().filter(|(gi, _)| self.eligible(*gi)).collect();
             for gi in 0..self.guides.len() {
-                if self.fired.contains(&gi) || candidates.iter().any(|(g, _)| *g == gi) || !self.eligible(gi) {
+                if self.fired.contains(&gi) || candidates.iter().any(|(g, _)| *g == gi) || !self.eligible(gi)
+                {
                     continue;
                 }
                 match self.guides.get(gi).map(|g| &g.spec.trigger) {
                     Some(Trigger::PageLoad) => candidates.push((gi, "page_load")),
-                    Some(Trigger::ElementAppears { selector }) if self.present(&plain(selector)) => candidates.push((gi, "element_appears")),
+                    Some(Trigger::ElementAppears { selector }) if self.present(&plain(selector)) => {
+                        candidates.push((gi, "element_appears"))
+                    }
                     _ => {}
                 }
             }
-            let best = candidates.into_iter().max_by_key(|(gi, _)| (self.guides.get(*gi).map_or(i32::MIN, |g| g.spec.priority), std::cmp::Reverse(*gi)));
+            let best = candidates.into_iter().max_by_key(|(gi, _)| {
+                (self.guides.get(*gi).map_or(i32::MIN, |g| g.spec.priority), std::cmp::Reverse(*gi))
+            });
             if let Some((gi, cause)) = best {
                 self.start(gi, cause, false);
             }
@@ -892,7 +994,12 @@ impl Engine {
         {
             if let Some(t) = &s.target {
                 let input_of = matches!(s.advance, Advance::Input { .. }).then_some((run.guide, run.step));
-                keys.push(WatchKey { selector: t.selector.clone(), text: t.text.clone(), fallbacks: t.fallbacks.clone(), input_of });
+                keys.push(WatchKey {
+                    selector: t.selector.clone(),
+                    text: t.text.clone(),
+                    fallbacks: t.fallbacks.clone(),
+                    input_of,
+                });
             }
             if let Advance::Appears { selector } | Advance::Disappears { selector } = &s.advance {
                 keys.push(plain(selector));
@@ -907,7 +1014,13 @@ impl Engine {
                 .filter_map(|id| {
                     let k = self.watches.keys.get(*id as usize)?;
                     let input = k.input_of.and_then(|(g, s)| self.guides.get(g)?.steps.get(s)?.input.clone());
-                    Some(Watch { id: *id, selector: k.selector.clone(), text: k.text.clone(), fallbacks: k.fallbacks.clone(), input })
+                    Some(Watch {
+                        id: *id,
+                        selector: k.selector.clone(),
+                        text: k.text.clone(),
+                        fallbacks: k.fallbacks.clone(),
+                        input,
+                    })
                 })
                 .collect();
             self.watches.current = ids;
@@ -933,7 +1046,9 @@ impl Engine {
         if g.when.as_ref().is_some_and(|c| !c.eval(&self.who, self.now)) {
             return false;
         }
-        let Some(rec) = self.state.guides.get(&g.spec.id).filter(|r| r.version == g.spec.version) else { return true };
+        let Some(rec) = self.state.guides.get(&g.spec.id).filter(|r| r.version == g.spec.version) else {
+            return true;
+        };
         let allowed = match g.spec.frequency.mode {
             FrequencyMode::Once => rec.starts == 0,
             FrequencyMode::UntilCompleted => rec.completed.is_none(),
@@ -948,7 +1063,8 @@ impl Engine {
     }
 
     fn audience_page(&self, g: &Guide) -> bool {
-        (g.urls.is_empty() || g.urls.iter().any(|m| m.matches(&self.path))) && !g.exclude_urls.iter().any(|m| m.matches(&self.path))
+        (g.urls.is_empty() || g.urls.iter().any(|m| m.matches(&self.path)))
+            && !g.exclude_urls.iter().any(|m| m.matches(&self.path))
     }
 
     fn present(&self, key: &WatchKey) -> bool {
@@ -981,7 +1097,12 @@ impl Engine {
         let s = self.step_spec_of_run()?;
         let t = s.target.as_ref()?;
         let input_of = matches!(s.advance, Advance::Input { .. }).then_some((run.guide, run.step));
-        Some(WatchKey { selector: t.selector.clone(), text: t.text.clone(), fallbacks: t.fallbacks.clone(), input_of })
+        Some(WatchKey {
+            selector: t.selector.clone(),
+            text: t.text.clone(),
+            fallbacks: t.fallbacks.clone(),
+            input_of,
+        })
     }
 
     fn run_target_watch(&self) -> Option<WatchId> {
@@ -1023,13 +1144,17 @@ impl Engine {
         let body = body_key.and_then(|k| g.steps.get(run.step)?.body.get(k).cloned()).unwrap_or_default();
         let total = g.spec.steps.len();
         let last = run.step + 1 == total;
-        let label_locale = resolve_key(g.spec.locales.iter().map(String::as_str), locale, fallback).unwrap_or(fallback);
+        let label_locale =
+            resolve_key(g.spec.locales.iter().map(String::as_str), locale, fallback).unwrap_or(fallback);
         let mut buttons: Vec<ButtonView> = match &s.buttons {
             Some(bs) => bs
                 .iter()
                 .map(|b| ButtonView {
                     action: b.action,
-                    label: b.label.as_ref().map_or_else(|| default_label(b.action, label_locale).to_string(), |l| l.resolve(locale, fallback).to_string()),
+                    label: b.label.as_ref().map_or_else(
+                        || default_label(b.action, label_locale).to_string(),
+                        |l| l.resolve(locale, fallback).to_string(),
+                    ),
                     url: b.url.clone(),
                 })
                 .collect(),
@@ -1041,15 +1166,33 @@ impl Engine {
                 if s.advance == Advance::Next || !anchored {
                     v.push(if last { ButtonAction::Done } else { ButtonAction::Next });
                 }
-                v.into_iter().map(|a| ButtonView { action: a, label: default_label(a, label_locale).to_string(), url: None }).collect()
+                v.into_iter()
+                    .map(|a| ButtonView {
+                        action: a,
+                        label: default_label(a, label_locale).to_string(),
+                        url: None,
+                    })
+                    .collect()
             }
         };
         let needs_target = matches!(s.advance, Advance::Click | Advance::Input { .. });
-        if !anchored && needs_target && !buttons.iter().any(|b| matches!(b.action, ButtonAction::Next | ButtonAction::Done)) {
+        if !anchored
+            && needs_target
+            && !buttons.iter().any(|b| matches!(b.action, ButtonAction::Next | ButtonAction::Done))
+        {
             let a = if last { ButtonAction::Done } else { ButtonAction::Next };
-            buttons.push(ButtonView { action: a, label: default_label(a, label_locale).to_string(), url: None });
+            buttons.push(ButtonView {
+                action: a,
+                label: default_label(a, label_locale).to_string(),
+                url: None,
+            });
         }
-        let anchor = if anchored && matches!(s.kind, StepKind::Tooltip | StepKind::Hotspot | StepKind::Modal) { self.run_target_watch() } else { None };
+        let anchor = if anchored && matches!(s.kind, StepKind::Tooltip | StepKind::Hotspot | StepKind::Modal)
+        {
+            self.run_target_watch()
+        } else {
+            None
+        };
         Some(StepView {
             guide: g.spec.id.clone(),
             step: s.id.clone(),
@@ -1069,7 +1212,11 @@ impl Engine {
 }
 
 /// Picks the key for `locale` among `keys`: exact, then language, then `fallback`.
-fn resolve_key<'a>(keys: impl Iterator<Item = &'a str> + Clone, locale: &str, fallback: &str) -> Option<&'a str> {
+fn resolve_key<'a>(
+    keys: impl Iterator<Item = &'a str> + Clone,
+    locale: &str,
+    fallback: &str,
+) -> Option<&'a str> {
     let lang = crate::text::language(locale);
     keys.clone()
         .find(|k| *k == locale)

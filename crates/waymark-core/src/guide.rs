@@ -54,9 +54,10 @@ impl InputTest {
     /// Compiles a condition; the error explains a bad pattern.
     pub(crate) fn compile(cond: &InputCondition) -> Result<Self, String> {
         let pattern = match cond {
-            InputCondition::Pattern(p) => {
-                Some(Regex::new(&format!("^(?:{p})$")).map_err(|e| e.to_string().lines().last().unwrap_or("").trim().to_string())?)
-            }
+            InputCondition::Pattern(p) => Some(
+                Regex::new(&format!("^(?:{p})$"))
+                    .map_err(|e| e.to_string().lines().last().unwrap_or("").trim().to_string())?,
+            ),
             _ => None,
         };
         Ok(Self { cond: cond.clone(), pattern })
@@ -82,8 +83,14 @@ mod tests {
         let t = |c: InputCondition| InputTest::compile(&c).ok();
         assert!(t(InputCondition::NonEmpty).is_some_and(|t| t.passes(" a ", false) && !t.passes("  ", true)));
         assert!(t(InputCondition::Valid).is_some_and(|t| t.passes("a@b.c", true) && !t.passes("a@", false)));
-        assert!(t(InputCondition::MinLength(3)).is_some_and(|t| t.passes("日本語", true) && !t.passes("ab", true)));
-        assert!(t(InputCondition::Pattern("[a-z]+".into())).is_some_and(|t| t.passes("abc", true) && !t.passes("abc1", true)));
+        assert!(
+            t(InputCondition::MinLength(3))
+                .is_some_and(|t| t.passes("日本語", true) && !t.passes("ab", true))
+        );
+        assert!(
+            t(InputCondition::Pattern("[a-z]+".into()))
+                .is_some_and(|t| t.passes("abc", true) && !t.passes("abc1", true))
+        );
         assert!(t(InputCondition::Pattern("(".into())).is_none());
     }
 }

@@ -1,12 +1,12 @@
 //! The engine's inputs and outputs: plain data the adapter turns observations into and
 //! applies to the page.
 
+use crate::event::Event;
 use crate::format::{ButtonAction, Placement, StepKind};
 use crate::guide::InputTest;
 use crate::markdown::Block;
 use crate::state::UserState;
 use crate::targeting::Identity;
-use crate::event::Event;
 
 /// Identifies a watched element description for the lifetime of an engine.
 pub type WatchId = u32;

@@ -26,9 +26,9 @@ pub mod state;
 pub mod targeting;
 pub mod text;
 
+pub use compile::{AnySelector, Loaded, SelectorCheck, Source, load};
 #[cfg(feature = "css")]
 pub use css::CssSelectors;
-pub use compile::{AnySelector, Loaded, SelectorCheck, Source, load};
 pub use diagnostic::{Diagnostic, Severity};
 pub use duration::{Duration, Millis};
 pub use engine::{Engine, Session};

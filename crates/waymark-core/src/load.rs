@@ -22,7 +22,8 @@ pub(crate) fn parse_source(text: &str) -> (Vec<Parsed>, Vec<Finding>) {
     let root: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let mut f = Finding::error("syntax", "", format!("invalid JSON: {}", strip_position(&e.to_string())));
+            let mut f =
+                Finding::error("syntax", "", format!("invalid JSON: {}", strip_position(&e.to_string())));
             f.position = Some((e.line().max(1), e.column().max(1)));
             return (Vec::new(), vec![f]);
         }
@@ -64,7 +65,7 @@ fn parse_guide(value: Value, pointer: &str, findings: &mut Vec<Finding>) -> Opti
         }
     }
     let shell = shell?;
-    ok.then(|| GuideSpec {
+    ok.then_some(GuideSpec {
         schema: shell.schema,
         id: shell.id,
         name: shell.name,
@@ -82,7 +83,11 @@ fn parse_guide(value: Value, pointer: &str, findings: &mut Vec<Finding>) -> Opti
 
 /// Deserialises `value`, reporting each failing top-level field and retrying without it;
 /// returns the value only when nothing failed.
-fn deserialize_all<T: DeserializeOwned>(mut value: Value, base: &str, findings: &mut Vec<Finding>) -> Option<T> {
+fn deserialize_all<T: DeserializeOwned>(
+    mut value: Value,
+    base: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<T> {
     let mut set_aside: Vec<String> = Vec::new();
     let before = findings.len();
     // Each retry removes one field, so an object with n fields needs at most n + 1 tries.
@@ -130,15 +135,24 @@ fn pointer_of(base: &str, segments: &[&Segment]) -> String {
 fn classify(message: &str, pointer: &str) -> Finding {
     if let Some(found) = quoted_after(message, "unknown field ") {
         let expected = backticked(message.split_once("expected").map_or("", |(_, e)| e));
-        return with_choices(Finding::error("unknown-field", pointer, format!("unknown field `{found}`")), &found, &expected);
+        return with_choices(
+            Finding::error("unknown-field", pointer, format!("unknown field `{found}`")),
+            &found,
+            &expected,
+        );
     }
     if let Some(found) = quoted_after(message, "unknown variant ") {
         let expected = backticked(message.split_once("expected").map_or("", |(_, e)| e));
         let noun = noun_for(pointer);
-        return with_choices(Finding::error("unknown-variant", pointer, format!("unknown {noun} `{found}`")), &found, &expected);
+        return with_choices(
+            Finding::error("unknown-variant", pointer, format!("unknown {noun} `{found}`")),
+            &found,
+            &expected,
+        );
     }
     if let Some(field) = quoted_after(message, "missing field ") {
-        return Finding::error("missing-field", pointer, format!("missing field `{field}`")).expected(format!("`{field}`"));
+        return Finding::error("missing-field", pointer, format!("missing field `{field}`"))
+            .expected(format!("`{field}`"));
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
@@ -170,7 +184,12 @@ fn noun_for(pointer: &str) -> &'static str {
     let before = segments.next().unwrap_or("");
     let numeric = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     // Tags (`"on"`, `"kind"`) are named after the object holding them, list items after the list.
-    let owner = if numeric(last) || (matches!(last, "on" | "kind") && !numeric(before) && !before.is_empty()) { before } else { last };
+    let owner = if numeric(last) || (matches!(last, "on" | "kind") && !numeric(before) && !before.is_empty())
+    {
+        before
+    } else {
+        last
+    };
     match owner {
         "advance" => "advance kind",
         "trigger" => "trigger",

@@ -73,10 +73,7 @@ pub struct MarkdownError {
 
 /// Parses `src`; returns the blocks, or every problem found (not just the first).
 pub fn parse(src: &str) -> Result<Vec<Block>, Vec<MarkdownError>> {
-    let mut p = Blocks {
-        src,
-        ..Blocks::default()
-    };
+    let mut p = Blocks { src, ..Blocks::default() };
     let mut start = 0;
     for line in src.split('\n') {
         p.line(start, start + line.strip_suffix('\r').unwrap_or(line).len());
@@ -93,18 +90,13 @@ pub fn parse(src: &str) -> Result<Vec<Block>, Vec<MarkdownError>> {
 /// Whether a link target is allowed: http, https, mailto, or a relative URL.
 pub fn is_safe_url(href: &str) -> bool {
     // Browsers drop tabs/newlines anywhere and trim controls: `java\tscript:` is javascript:.
-    let url: String = href
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .collect();
+    let url: String = href.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
     let Some((scheme, _)) = url.split_once(':') else {
         return !url.is_empty();
     };
     // A `/`, `?` or `#` before the first colon makes it a relative URL, not a scheme.
     scheme.contains(['/', '?', '#'])
-        || ["http", "https", "mailto"]
-            .iter()
-            .any(|k| scheme.eq_ignore_ascii_case(k))
+        || ["http", "https", "mailto"].iter().any(|k| scheme.eq_ignore_ascii_case(k))
 }
 
 /// The text with formatting removed (for ARIA labels and previews); list items on their own
@@ -114,11 +106,7 @@ pub fn plain_text(blocks: &[Block]) -> String {
         .iter()
         .map(|b| match b {
             Block::Paragraph { inlines } => plain(inlines),
-            Block::List { items, .. } => items
-                .iter()
-                .map(|i| plain(i))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            Block::List { items, .. } => items.iter().map(|i| plain(i)).collect::<Vec<_>>().join("\n"),
         })
         .collect();
     parts.join("\n\n")
@@ -168,19 +156,8 @@ impl Blocks<'_> {
             return;
         }
         // Nested lists are unsupported: inside a list, an indented item joins the same list.
-        let item = list_marker(
-            line,
-            if matches!(self.cur, Cur::List(..)) {
-                usize::MAX
-            } else {
-                3
-            },
-        );
-        let body = start
-            + item.map_or(
-                line.len() - line.trim_start_matches([' ', '\t']).len(),
-                |(_, at)| at,
-            );
+        let item = list_marker(line, if matches!(self.cur, Cur::List(..)) { usize::MAX } else { 3 });
+        let body = start + item.map_or(line.len() - line.trim_start_matches([' ', '\t']).len(), |(_, at)| at);
         if is_heading(self.src.get(body..end).unwrap_or("")) {
             let msg = "headings are not supported in guide text; use the step title";
             self.errors.push(error(body, msg.to_owned()));
@@ -221,11 +198,7 @@ impl Blocks<'_> {
     }
 
     fn inlines(&mut self, start: usize, end: usize) -> Vec<Inline> {
-        let text = self
-            .src
-            .get(start..end)
-            .unwrap_or("")
-            .trim_end_matches([' ', '\t']);
+        let text = self.src.get(start..end).unwrap_or("").trim_end_matches([' ', '\t']);
         let (inlines, errors) = parse_inlines(text);
         for e in errors {
             self.errors.push(error(start + e.offset, e.message));
@@ -255,8 +228,7 @@ fn list_marker(line: &str, max_indent: usize) -> Option<(bool, usize)> {
 
 fn is_heading(body: &str) -> bool {
     let rest = body.trim_start_matches('#');
-    (1..=6).contains(&(body.len() - rest.len()))
-        && (rest.is_empty() || rest.starts_with([' ', '\t']))
+    (1..=6).contains(&(body.len() - rest.len())) && (rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
 // ---------------------------------------------------------------- inlines
@@ -294,10 +266,7 @@ struct Inlines<'a> {
 }
 
 fn parse_inlines(s: &str) -> (Vec<Inline>, Vec<MarkdownError>) {
-    let mut p = Inlines {
-        s,
-        ..Inlines::default()
-    };
+    let mut p = Inlines { s, ..Inlines::default() };
     let mut i = 0;
     while let Some(c) = s.get(i..).and_then(|r| r.chars().next()) {
         i = p.step(c, i);
@@ -313,9 +282,7 @@ impl Inlines<'_> {
         let rest = self.s.get(i + c.len_utf8()..).unwrap_or("");
         let crlf = usize::from(rest.starts_with('\r'));
         match c {
-            '\\' if rest.get(crlf..).is_some_and(|r| r.starts_with('\n')) => {
-                self.newline(i + 1 + crlf, true)
-            }
+            '\\' if rest.get(crlf..).is_some_and(|r| r.starts_with('\n')) => self.newline(i + 1 + crlf, true),
             '\\' => match rest.chars().next() {
                 Some(p) if p.is_ascii_punctuation() => self.literal(p, i + 2),
                 _ => self.literal('\\', i + 1),
@@ -356,11 +323,7 @@ impl Inlines<'_> {
         self.text.truncate(text.trim_end_matches(' ').len());
         let rest = self.s.get(nl + 1..).unwrap_or("");
         let next = nl + 1 + rest.len() - rest.trim_start_matches([' ', '\t']).len();
-        if hard {
-            self.node(Inline::LineBreak, next)
-        } else {
-            self.literal(' ', next)
-        }
+        if hard { self.node(Inline::LineBreak, next) } else { self.literal(' ', next) }
     }
 
     fn code(&mut self, i: usize) -> usize {
@@ -374,15 +337,9 @@ impl Inlines<'_> {
         let raw = self.s.get(i + n..end).unwrap_or("");
         let raw = raw.replace("\r\n", " ").replace('\n', " ");
         // One space of padding on both sides is stripped, unless the span is all spaces.
-        let padded = raw.len() > 2
-            && raw.starts_with(' ')
-            && raw.ends_with(' ')
-            && !raw.trim_matches(' ').is_empty();
-        let text = if padded {
-            raw.get(1..raw.len() - 1).unwrap_or("").to_owned()
-        } else {
-            raw
-        };
+        let padded =
+            raw.len() > 2 && raw.starts_with(' ') && raw.ends_with(' ') && !raw.trim_matches(' ').is_empty();
+        let text = if padded { raw.get(1..raw.len() - 1).unwrap_or("").to_owned() } else { raw };
         self.node(Inline::Code { text }, end + n)
     }
 
@@ -401,22 +358,14 @@ impl Inlines<'_> {
         self.flush();
         self.delims.push(self.toks.len());
         let marks = Vec::new();
-        self.toks.push(Tok::Delim(Delim {
-            ch,
-            len: n,
-            left: n,
-            open,
-            close,
-            marks,
-        }));
+        self.toks.push(Tok::Delim(Delim { ch, len: n, left: n, open, close, marks }));
         i + n
     }
 
     fn open_bracket(&mut self, i: usize, image: bool) -> usize {
         self.flush();
         let text = if image { "![" } else { "[" }.to_owned();
-        self.brackets
-            .push(Bracket(self.toks.len(), i, image, self.delims.len()));
+        self.brackets.push(Bracket(self.toks.len(), i, image, self.delims.len()));
         self.node(Inline::Text { text }, i + 1 + usize::from(image))
     }
 
@@ -443,9 +392,7 @@ impl Inlines<'_> {
                 err("link target is empty".to_owned());
             } else if !is_safe_url(&href) {
                 let href = clip(&href, 40);
-                err(format!(
-                    "unsafe link `{href}`; links must be http(s), mailto or relative"
-                ));
+                err(format!("unsafe link `{href}`; links must be http(s), mailto or relative"));
             }
         }
         self.flush();
@@ -466,13 +413,8 @@ impl Inlines<'_> {
             return i + url.len() + 2;
         }
         if rest.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
-            let tag = rest
-                .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>'))
-                .next();
-            let msg = format!(
-                "raw HTML is not allowed: `<{}`",
-                clip(tag.unwrap_or(""), 19)
-            );
+            let tag = rest.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>')).next();
+            let msg = format!("raw HTML is not allowed: `<{}`", clip(tag.unwrap_or(""), 19));
             self.errors.push(error(i, msg));
         }
         self.literal('<', i + 1)
@@ -480,21 +422,15 @@ impl Inlines<'_> {
 }
 
 fn clip(s: &str, chars: usize) -> &str {
-    s.char_indices()
-        .nth(chars)
-        .and_then(|(i, _)| s.get(..i))
-        .unwrap_or(s)
+    s.char_indices().nth(chars).and_then(|(i, _)| s.get(..i)).unwrap_or(s)
 }
 
 fn is_punct(c: Option<char>) -> bool {
-    c.is_some_and(|c| {
-        c.is_ascii_punctuation() || !(c.is_ascii() || c.is_alphanumeric() || c.is_whitespace())
-    })
+    c.is_some_and(|c| c.is_ascii_punctuation() || !(c.is_ascii() || c.is_alphanumeric() || c.is_whitespace()))
 }
 
 fn run_len(s: &str, i: usize, ch: char) -> usize {
-    s.get(i..)
-        .map_or(0, |r| r.len() - r.trim_start_matches(ch).len())
+    s.get(i..).map_or(0, |r| r.len() - r.trim_start_matches(ch).len())
 }
 
 fn find_backticks(s: &str, mut from: usize, n: usize) -> Option<usize> {
@@ -512,14 +448,11 @@ fn autolink(rest: &str) -> Option<&str> {
     let end = rest.find(|c: char| matches!(c, '<' | '>') || c.is_whitespace() || c.is_control())?;
     let (inner, after) = rest.split_at_checked(end)?;
     let scheme = inner.split_once(':').is_some_and(|(s, _)| {
-        let valid = s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+        let valid = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
         valid && (2..=32).contains(&s.len()) && s.starts_with(|c: char| c.is_ascii_alphabetic())
     });
-    let email = inner
-        .split_once('@')
-        .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !inner.contains(':'));
+    let email =
+        inner.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !inner.contains(':'));
     (after.starts_with('>') && (scheme || email)).then_some(inner)
 }
 
@@ -598,12 +531,9 @@ fn process_emphasis(toks: &mut [Tok], delims: Vec<usize>) {
         };
         while close && delim_at(toks, d).is_some_and(|c| c.left > 0) {
             let floor = bottom.get(key).copied().unwrap_or(0);
-            let found = (floor..openers.len()).rev().find(|&p| {
-                openers
-                    .get(p)
-                    .and_then(|&o| delim_at(toks, o))
-                    .is_some_and(fits)
-            });
+            let found = (floor..openers.len())
+                .rev()
+                .find(|&p| openers.get(p).and_then(|&o| delim_at(toks, o)).is_some_and(fits));
             let Some(p) = found else {
                 if let Some(b) = bottom.get_mut(key) {
                     *b = openers.len();
@@ -612,9 +542,7 @@ fn process_emphasis(toks: &mut [Tok], delims: Vec<usize>) {
             };
             openers.truncate(p + 1); // delimiters between opener and closer can no longer match
             let Some(&o) = openers.last() else { break };
-            let strong = [o, d]
-                .iter()
-                .all(|&x| delim_at(toks, x).is_some_and(|x| x.left >= 2));
+            let strong = [o, d].iter().all(|&x| delim_at(toks, x).is_some_and(|x| x.left >= 2));
             for (x, closes) in [(o, false), (d, true)] {
                 if let Some(Tok::Delim(x)) = toks.get_mut(x) {
                     x.left = x.left.saturating_sub(1 + usize::from(strong));
@@ -680,13 +608,7 @@ fn build(toks: Vec<Tok>) -> Vec<Inline> {
     for tok in toks {
         match tok {
             Tok::Node(node) => tree.add(node),
-            Tok::Link(href) => tree.open(
-                Inline::Link {
-                    href,
-                    children: vec![],
-                },
-                String::new(),
-            ),
+            Tok::Link(href) => tree.open(Inline::Link { href, children: vec![] }, String::new()),
             Tok::Close => tree.close(),
             Tok::Delim(d) => {
                 for _ in d.marks.iter().filter(|(closes, _)| *closes) {
@@ -695,13 +617,9 @@ fn build(toks: Vec<Tok>) -> Vec<Inline> {
                 let text = d.ch.to_string().repeat(d.left); // unmatched: literal
                 tree.add(Inline::Text { text });
                 for &(_, strong) in d.marks.iter().rev().filter(|(closes, _)| !closes) {
-                    let (children, marker) =
-                        (vec![], d.ch.to_string().repeat(1 + usize::from(strong)));
-                    let frame = if strong {
-                        Inline::Strong { children }
-                    } else {
-                        Inline::Emphasis { children }
-                    };
+                    let (children, marker) = (vec![], d.ch.to_string().repeat(1 + usize::from(strong)));
+                    let frame =
+                        if strong { Inline::Strong { children } } else { Inline::Emphasis { children } };
                     tree.open(frame, marker);
                 }
             }
@@ -724,19 +642,13 @@ mod tests {
     fn md(src: &str) -> String {
         let Ok(blocks) = parse(src) else {
             let errors = parse(src).unwrap_err().into_iter();
-            return errors
-                .map(|e| format!("@{} {}", e.offset, e.message))
-                .collect::<Vec<_>>()
-                .join("\n");
+            return errors.map(|e| format!("@{} {}", e.offset, e.message)).collect::<Vec<_>>().join("\n");
         };
         let block = |b: &Block| match b {
             Block::Paragraph { inlines } => format!("<p>{}</p>", html(inlines)),
             Block::List { ordered, items } => {
                 let tag = if *ordered { "ol" } else { "ul" };
-                let items: String = items
-                    .iter()
-                    .map(|i| format!("<li>{}</li>", html(i)))
-                    .collect();
+                let items: String = items.iter().map(|i| format!("<li>{}</li>", html(i))).collect();
                 format!("<{tag}>{items}</{tag}>")
             }
         };
@@ -745,10 +657,7 @@ mod tests {
 
     fn html(inlines: &[Inline]) -> String {
         let text = |i: &Inline| matches!(i, Inline::Text { .. });
-        assert!(
-            !inlines.windows(2).any(|w| w.iter().all(text)),
-            "unmerged: {inlines:?}"
-        );
+        assert!(!inlines.windows(2).any(|w| w.iter().all(text)), "unmerged: {inlines:?}");
         let render = |i: &Inline| match i {
             Inline::Text { text } if text.is_empty() => "EMPTY TEXT NODE".to_owned(),
             Inline::Text { text } => text.clone(),
@@ -772,10 +681,7 @@ mod tests {
         check(&[
             ("", ""),
             ("a\r\n  b\n\n \n\nc", "<p>a b</p><p>c</p>"),
-            (
-                "a  \nb\\\nc\\\r\nd  \r\ne  ",
-                "<p>a<br>b<br>c<br>d<br>e</p>",
-            ),
+            ("a  \nb\\\nc\\\r\nd  \r\ne  ", "<p>a<br>b<br>c<br>d<br>e</p>"),
             ("a \\", "<p>a \\</p>"),
         ]);
     }
@@ -793,25 +699,16 @@ mod tests {
             ),
             ("- a\n\nnot lazy", "<ul><li>a</li></ul><p>not lazy</p>"),
             ("- \n   - *b*", "<ul><li></li><li><i>b</i></li></ul>"),
-            (
-                "-a\n1.b\n    - c\n1234567890. d",
-                "<p>-a 1.b - c 1234567890. d</p>",
-            ),
+            ("-a\n1.b\n    - c\n1234567890. d", "<p>-a 1.b - c 1234567890. d</p>"),
         ]);
     }
 
     #[test]
     fn emphasis_nests() {
         check(&[
-            (
-                "**s** __s__ *e* _e_",
-                "<p><b>s</b> <b>s</b> <i>e</i> <i>e</i></p>",
-            ),
+            ("**s** __s__ *e* _e_", "<p><b>s</b> <b>s</b> <i>e</i> <i>e</i></p>"),
             ("**bold *and em***", "<p><b>bold <i>and em</i></b></p>"),
-            (
-                "***x*** *a **b** c*",
-                "<p><i><b>x</b></i> <i>a <b>b</b> c</i></p>",
-            ),
+            ("***x*** *a **b** c*", "<p><i><b>x</b></i> <i>a <b>b</b> c</i></p>"),
             ("*a\nb*", "<p><i>a b</i></p>"),
         ]);
     }
@@ -819,10 +716,7 @@ mod tests {
     #[test]
     fn snake_case_and_unclosed_delimiters_are_text() {
         check(&[
-            (
-                "snake_case_names __init__x",
-                "<p>snake_case_names __init__x</p>",
-            ),
+            ("snake_case_names __init__x", "<p>snake_case_names __init__x</p>"),
             ("**a *b _c [d `e ![f", "<p>**a *b _c [d `e ![f</p>"),
             ("a * b ** c ]", "<p>a * b ** c ]</p>"),
         ]);
@@ -831,44 +725,23 @@ mod tests {
     #[test]
     fn code_spans_are_literal() {
         check(&[
-            (
-                "`a *b* <div> [x](javascript:y)`",
-                "<p><code>a *b* <div> [x](javascript:y)</code></p>",
-            ),
-            (
-                "``a`b`` `` `c` ``",
-                "<p><code>a`b</code> <code>`c`</code></p>",
-            ),
-            (
-                "`a\nb` ` ` ``a`",
-                "<p><code>a b</code> <code> </code> ``a`</p>",
-            ),
+            ("`a *b* <div> [x](javascript:y)`", "<p><code>a *b* <div> [x](javascript:y)</code></p>"),
+            ("``a`b`` `` `c` ``", "<p><code>a`b</code> <code>`c`</code></p>"),
+            ("`a\nb` ` ` ``a`", "<p><code>a b</code> <code> </code> ``a`</p>"),
         ]);
     }
 
     #[test]
     fn backslash_escapes() {
-        check(&[(
-            r"\*no\* \[x\](y) \<div> \\ \a \_",
-            r"<p>*no* [x](y) <div> \ \a _</p>",
-        )]);
+        check(&[(r"\*no\* \[x\](y) \<div> \\ \a \_", r"<p>*no* [x](y) <div> \ \a _</p>")]);
     }
 
     #[test]
     fn links() {
         check(&[
-            (
-                "[**go** on](https://x.y/a_(b))",
-                "<p><a https://x.y/a_(b)><b>go</b> on</a></p>",
-            ),
-            (
-                "[a](</x y> \"t\") [b](\\#c 'd')",
-                "<p><a /x y>a</a> <a #c>b</a></p>",
-            ),
-            (
-                "[a [b](/c)](/d) *a [b* c](/x)",
-                "<p>[a <a /c>b</a>](/d) *a <a /x>b* c</a></p>",
-            ),
+            ("[**go** on](https://x.y/a_(b))", "<p><a https://x.y/a_(b)><b>go</b> on</a></p>"),
+            ("[a](</x y> \"t\") [b](\\#c 'd')", "<p><a /x y>a</a> <a #c>b</a></p>"),
+            ("[a [b](/c)](/d) *a [b* c](/x)", "<p>[a <a /c>b</a>](/d) *a <a /x>b* c</a></p>"),
             ("[a] (b) [c](d e) [f](", "<p>[a] (b) [c](d e) [f](</p>"),
         ]);
     }
@@ -876,10 +749,7 @@ mod tests {
     #[test]
     fn japanese_and_emoji() {
         check(&[
-            (
-                "これは**強調**です。\n次の行 🎉",
-                "<p>これは<b>強調</b>です。 次の行 🎉</p>",
-            ),
+            ("これは**強調**です。\n次の行 🎉", "<p>これは<b>強調</b>です。 次の行 🎉</p>"),
             ("日本語\n\n🎉 <div>", "@16 raw HTML is not allowed: `<div`"),
             ("- 手順_1_です", "<ul><li>手順_1_です</li></ul>"),
         ]);
@@ -889,10 +759,7 @@ mod tests {
     fn raw_html_is_rejected() {
         check(&[
             ("x <div class=\"a\">", "@2 raw HTML is not allowed: `<div`"),
-            (
-                "</p><!-- c -->",
-                "@0 raw HTML is not allowed: `</p`\n@4 raw HTML is not allowed: `<!--`",
-            ),
+            ("</p><!-- c -->", "@0 raw HTML is not allowed: `</p`\n@4 raw HTML is not allowed: `<!--`"),
             (
                 "<?php <abcdefghijklmnopqrstuvwxyz>",
                 "@0 raw HTML is not allowed: `<?php`\n@6 raw HTML is not allowed: `<abcdefghijklmnopqrs`",
@@ -904,35 +771,17 @@ mod tests {
     #[test]
     fn each_error_has_its_offset_and_message() {
         check(&[
-            (
-                "see <https://a.b/c>",
-                "@4 autolinks are not supported; write [text](https://a.b/c)",
-            ),
-            (
-                "<me@a.b>",
-                "@0 autolinks are not supported; write [text](mailto:me@a.b)",
-            ),
-            (
-                "x ![alt](/a.png) ![kept]",
-                "@2 images are not supported in guide text",
-            ),
-            (
-                "a\n  ## Title",
-                "@4 headings are not supported in guide text; use the step title",
-            ),
-            (
-                "- # in item",
-                "@2 headings are not supported in guide text; use the step title",
-            ),
+            ("see <https://a.b/c>", "@4 autolinks are not supported; write [text](https://a.b/c)"),
+            ("<me@a.b>", "@0 autolinks are not supported; write [text](mailto:me@a.b)"),
+            ("x ![alt](/a.png) ![kept]", "@2 images are not supported in guide text"),
+            ("a\n  ## Title", "@4 headings are not supported in guide text; use the step title"),
+            ("- # in item", "@2 headings are not supported in guide text; use the step title"),
             ("#hashtag ####### seven", "<p>#hashtag ####### seven</p>"),
             (
                 "go [x](javascript:alert(1))",
                 "@3 unsafe link `javascript:alert(1)`; links must be http(s), mailto or relative",
             ),
-            (
-                "[](/x) [ ](/y)",
-                "@0 link text is empty\n@7 link text is empty",
-            ),
+            ("[](/x) [ ](/y)", "@0 link text is empty\n@7 link text is empty"),
             ("[a]()", "@0 link target is empty"),
         ]);
     }
@@ -946,36 +795,11 @@ mod tests {
 
     #[test]
     fn safe_urls() {
-        let ok = [
-            "http://a",
-            "HTTPS://a",
-            "mailto:a@b",
-            "/x",
-            "./x",
-            "../x",
-            "#x",
-            "?x",
-            "x/y",
-            "//h/x",
-            "a.b",
-        ];
+        let ok =
+            ["http://a", "HTTPS://a", "mailto:a@b", "/x", "./x", "../x", "#x", "?x", "x/y", "//h/x", "a.b"];
         assert!(ok.iter().all(|u| is_safe_url(u)));
-        let bad = [
-            "",
-            " \t",
-            "javascript:alert(1)",
-            "jAvAsCrIpT:x",
-            "java\tscript:x",
-            "java\nscript:x",
-        ];
-        let more = [
-            " \x01javascript:x",
-            "data:text/html,x",
-            "vbscript:x",
-            "file:///etc",
-            ":x",
-            "x:y/z",
-        ];
+        let bad = ["", " \t", "javascript:alert(1)", "jAvAsCrIpT:x", "java\tscript:x", "java\nscript:x"];
+        let more = [" \x01javascript:x", "data:text/html,x", "vbscript:x", "file:///etc", ":x", "x:y/z"];
         for u in bad.iter().chain(&more) {
             assert!(!is_safe_url(u), "{u:?}");
         }
@@ -992,18 +816,13 @@ mod tests {
         let blocks = parse("a  \n*b*").unwrap();
         let json = serde_json::to_string(&blocks).unwrap();
         let inlines = r#"[{"t":"text","text":"a"},{"t":"line_break"},{"t":"emphasis","children":[{"t":"text","text":"b"}]}]"#;
-        assert_eq!(
-            json,
-            format!(r#"[{{"t":"paragraph","inlines":{inlines}}}]"#)
-        );
+        assert_eq!(json, format!(r#"[{{"t":"paragraph","inlines":{inlines}}}]"#));
         assert_eq!(serde_json::from_str::<Vec<Block>>(&json).unwrap(), blocks);
     }
 
     #[test]
     fn pathological_input_stays_fast_and_shallow() {
-        for unit in [
-            "*", "_", "[", "]", "`", "<", "![", "[](", "*a ", "_a", "a*", "**a", "[a](", "(", "\\",
-        ] {
+        for unit in ["*", "_", "[", "]", "`", "<", "![", "[](", "*a ", "_a", "a*", "**a", "[a](", "(", "\\"] {
             assert!(parse(&unit.repeat(100_000 / unit.len())).is_ok(), "{unit}");
         }
         let ticks: String = (1..400).map(|k| "`".repeat(k) + "x").collect(); // no closers at all

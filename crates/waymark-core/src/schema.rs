@@ -8,8 +8,11 @@ pub fn guide_schema_json() -> String {
     let one = schemars::schema_for!(GuideSpec);
     let mut value = serde_json::to_value(&one).unwrap_or_default();
     if let Some(obj) = value.as_object_mut() {
-        let guide: serde_json::Map<String, serde_json::Value> =
-            obj.iter().filter(|(k, _)| !k.starts_with('$') && k.as_str() != "definitions" && k.as_str() != "$defs").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let guide: serde_json::Map<String, serde_json::Value> = obj
+            .iter()
+            .filter(|(k, _)| !k.starts_with('$') && k.as_str() != "definitions" && k.as_str() != "$defs")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let defs = obj.remove("$defs").unwrap_or_default();
         let mut root = serde_json::Map::new();
         root.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());

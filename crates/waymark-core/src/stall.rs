@@ -86,10 +86,19 @@ const MAX_PENDING_DEAD: usize = 16;
 
 impl Detectors {
     /// A click; `actionable` when the element looks clickable (link, button, role, cursor).
-    pub(crate) fn click(&mut self, cfg: &StallConfig, now: Millis, x: f64, y: f64, actionable: bool, target: Option<String>) -> Option<Detected> {
+    pub(crate) fn click(
+        &mut self,
+        cfg: &StallConfig,
+        now: Millis,
+        x: f64,
+        y: f64,
+        actionable: bool,
+        target: Option<String>,
+    ) -> Option<Detected> {
         let click = Click { at: now, x, y, target };
         let continues = self.burst.last().is_some_and(|last| {
-            now.saturating_sub(last.at) <= cfg.rage_gap.as_ms() && (last.x - x).hypot(last.y - y) <= cfg.rage_radius
+            now.saturating_sub(last.at) <= cfg.rage_gap.as_ms()
+                && (last.x - x).hypot(last.y - y) <= cfg.rage_radius
         });
         let ended = if continues { None } else { self.end_burst(cfg) };
         if actionable {
@@ -131,7 +140,12 @@ impl Detectors {
             }
             let target = c.target.clone();
             self.dead.pop_front();
-            out.push(Detected { kind: StallKind::DeadClick, duration: cfg.dead_click.as_ms(), count: 1, target });
+            out.push(Detected {
+                kind: StallKind::DeadClick,
+                duration: cfg.dead_click.as_ms(),
+                count: 1,
+                target,
+            });
         }
         out
     }
@@ -169,7 +183,13 @@ impl Detectors {
 
     /// A validation failure on `field`: reported on the second within the window, or the
     /// n-th on the current step.
-    pub(crate) fn invalid(&mut self, cfg: &StallConfig, now: Millis, field: &str, step_failures: u32) -> Option<Detected> {
+    pub(crate) fn invalid(
+        &mut self,
+        cfg: &StallConfig,
+        now: Millis,
+        field: &str,
+        step_failures: u32,
+    ) -> Option<Detected> {
         let window = cfg.invalid_window.as_ms();
         self.invalid.retain(|(_, t)| now.saturating_sub(*t) <= window);
         let recent = self.invalid.iter().filter(|(f, _)| f == field).count();
@@ -182,7 +202,12 @@ impl Detectors {
         let since = self.invalid.iter().filter(|(f, _)| f == field).map(|(_, t)| *t).min().unwrap_or(now);
         self.invalid.retain(|(f, _)| f != field);
         let count = if repeated { u32::try_from(recent + 1).unwrap_or(u32::MAX) } else { step_failures };
-        Some(Detected { kind: StallKind::InvalidInput, duration: now.saturating_sub(since), count, target: Some(field.to_string()) })
+        Some(Detected {
+            kind: StallKind::InvalidInput,
+            duration: now.saturating_sub(since),
+            count,
+            target: Some(field.to_string()),
+        })
     }
 }
 
@@ -204,7 +229,15 @@ mod tests {
         assert_eq!(d.click(&cfg(), 400, 15.0, 12.0, false, None), None);
         assert_eq!(d.click(&cfg(), 800, 12.0, 20.0, false, Some("#save".into())), None);
         let r = d.click(&cfg(), 2800, 12.0, 20.0, false, None);
-        assert_eq!(r, Some(Detected { kind: StallKind::RageClick, duration: 800, count: 3, target: Some("#save".into()) }));
+        assert_eq!(
+            r,
+            Some(Detected {
+                kind: StallKind::RageClick,
+                duration: 800,
+                count: 3,
+                target: Some("#save".into())
+            })
+        );
     }
 
     #[test]
@@ -229,7 +262,15 @@ mod tests {
         assert_eq!(d.next_deadline(&cfg()), Some(1000));
         assert!(d.expire(&cfg(), 2499).is_empty());
         let out = d.expire(&cfg(), 2500);
-        assert_eq!(out, vec![Detected { kind: StallKind::DeadClick, duration: 2500, count: 1, target: Some("#export".into()) }]);
+        assert_eq!(
+            out,
+            vec![Detected {
+                kind: StallKind::DeadClick,
+                duration: 2500,
+                count: 1,
+                target: Some("#export".into())
+            }]
+        );
         d.click(&cfg(), 10_000, 0.0, 0.0, true, None);
         d.dom_changed();
         assert!(d.expire(&cfg(), 20_000).is_empty());

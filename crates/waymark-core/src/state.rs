@@ -49,10 +49,7 @@ impl UserState {
     /// Reads a persisted state; anything unreadable or of another version starts afresh
     /// (progress is a convenience, never a reason to break the page).
     pub fn from_json(json: &str) -> Self {
-        serde_json::from_str::<UserState>(json)
-            .ok()
-            .filter(|s| s.v == STATE_VERSION)
-            .unwrap_or_default()
+        serde_json::from_str::<UserState>(json).ok().filter(|s| s.v == STATE_VERSION).unwrap_or_default()
     }
 
     /// The state as JSON.

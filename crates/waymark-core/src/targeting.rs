@@ -52,7 +52,7 @@ impl UrlMatcher {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 /// `**` matches across segments, `*` within one, `?` one character; the rest is literal.
@@ -174,12 +174,14 @@ fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool 
         (Op::StartsWith, Operand::Value(v)) => {
             matches!((actual.as_str(), v.as_str()), (Some(s), Some(p)) if s.starts_with(p))
         }
-        (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Operand::Number(n)) => number(actual).is_some_and(|a| match op {
-            Op::Gt => a > *n,
-            Op::Gte => a >= *n,
-            Op::Lt => a < *n,
-            _ => a <= *n,
-        }),
+        (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Operand::Number(n)) => {
+            number(actual).is_some_and(|a| match op {
+                Op::Gt => a > *n,
+                Op::Gte => a >= *n,
+                Op::Lt => a < *n,
+                _ => a <= *n,
+            })
+        }
         (Op::Before | Op::After, Operand::Date(d)) => {
             let limit = d.resolve(now);
             date::value_millis(actual).is_some_and(|t| if op == Op::Before { t < limit } else { t > limit })
@@ -220,13 +222,16 @@ mod tests {
 
     #[test]
     fn globs_stay_within_segments_unless_double_star() {
-        let m = UrlMatcher::compile(&UrlRule::Glob("/projects/*/edit".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        let m = UrlMatcher::compile(&UrlRule::Glob("/projects/*/edit".into()))
+            .unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/projects/42/edit"));
         assert!(!m.matches("/projects/42/x/edit"));
-        let m = UrlMatcher::compile(&UrlRule::Glob("/settings/**".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        let m = UrlMatcher::compile(&UrlRule::Glob("/settings/**".into()))
+            .unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/settings/billing/cards"));
         assert!(!m.matches("/setting"));
-        let m = UrlMatcher::compile(&UrlRule::Glob("/a.b?".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        let m =
+            UrlMatcher::compile(&UrlRule::Glob("/a.b?".into())).unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/a.bc") && !m.matches("/axbc"));
     }
 
@@ -243,7 +248,10 @@ mod tests {
                 ("role".to_string(), Value::from("admin")),
                 ("created_at".to_string(), Value::from("2026-11-20")),
             ]),
-            account_traits: BTreeMap::from([("seats".to_string(), Value::from("12")), ("tags".to_string(), serde_json::json!(["beta"]))]),
+            account_traits: BTreeMap::from([
+                ("seats".to_string(), Value::from("12")),
+                ("tags".to_string(), serde_json::json!(["beta"])),
+            ]),
             locale: "ja-JP".into(),
         }
     }
@@ -265,7 +273,10 @@ mod tests {
         assert!(t("account.id", Op::In, Operand::List(vec!["acme".into(), "globex".into()])).eval(&w, now));
         let recent = date::DateRef::parse("-7d").unwrap_or(date::DateRef::Absolute(0));
         assert!(t("user.created_at", Op::After, Operand::Date(recent)).eval(&w, now));
-        let c = Cond::All(vec![t("locale", Op::StartsWith, Operand::Value("ja".into())), Cond::Not(Box::new(t("user.role", Op::Eq, Operand::Value("guest".into()))))]);
+        let c = Cond::All(vec![
+            t("locale", Op::StartsWith, Operand::Value("ja".into())),
+            Cond::Not(Box::new(t("user.role", Op::Eq, Operand::Value("guest".into())))),
+        ]);
         assert!(c.eval(&w, now));
         assert!(!Cond::Any(vec![]).eval(&w, now));
     }

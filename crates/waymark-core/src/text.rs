@@ -59,7 +59,9 @@ impl<'de> Deserialize<'de> for Text {
         impl<'de> Visitor<'de> for V {
             type Value = Text;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string, or an object mapping locales to strings like {\"en\": \"…\", \"ja\": \"…\"}")
+                f.write_str(
+                    "a string, or an object mapping locales to strings like {\"en\": \"…\", \"ja\": \"…\"}",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
                 Ok(Text::Plain(v.to_owned()))

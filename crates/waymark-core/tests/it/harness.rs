@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use waymark_core::{
-    AnySelector, DismissHow, Engine, EventKind, Fact, Identity, Input, Millis, Output, Rect, Session, Source, StallConfig,
-    StepView, UserState, WatchId,
+    AnySelector, DismissHow, Engine, EventKind, Fact, Identity, Input, Millis, Output, Rect, Session, Source,
+    StallConfig, StepView, UserState, WatchId,
 };
 
 /// The engine under test and what it has shown and said.
@@ -40,7 +40,11 @@ impl Sim {
     }
 
     pub fn with_state(json: &str, state: UserState, session: &str) -> Self {
-        let engine = Engine::new(guides(json), state.clone(), Session { id: session.into(), seed: 7 }, StallConfig::default());
+        Self::with_session(json, state, Session { id: session.into(), seed: 7, next_seq: 0 })
+    }
+
+    fn with_session(json: &str, state: UserState, session: Session) -> Self {
+        let engine = Engine::new(guides(json), state.clone(), session, StallConfig::default());
         Self {
             engine,
             now: T0,
@@ -61,16 +65,14 @@ impl Sim {
         let now = self.now;
         let log = std::mem::take(&mut self.log);
         let events = std::mem::take(&mut self.events);
-        *self = Self::with_state(json, state, session);
+        // Like the adapter: fresh random bits per page load, the sequence kept per session.
+        let same = events.last().is_some_and(|e| e.session == session);
+        let next_seq = if same { self.engine.next_seq() } else { 0 };
+        let seed = 1_000 + events.len() as u64;
+        *self = Self::with_session(json, state, Session { id: session.into(), seed, next_seq });
         self.now = now;
         self.log = log;
         self.events = events;
-    }
-
-    pub fn identify(&mut self, user: &str, account: &str, traits: serde_json::Value) {
-        let user_traits = traits.as_object().map(|o| o.clone().into_iter().collect()).unwrap_or_default();
-        let who = Identity { user: Some(user.into()), account: Some(account.into()), user_traits, locale: "en".into(), ..Identity::default() };
-        self.input(Input::Identify(who));
     }
 
     pub fn identify_as(&mut self, who: Identity) {
@@ -115,9 +117,25 @@ impl Sim {
         self.input(Input::Invalid { field: field.into() });
     }
 
+    /// Presses button `index` of the shown card, if there is one.
+    pub fn press_index(&mut self, index: usize) {
+        if let Some(view) = self.shown.clone() {
+            self.input(Input::Button { guide: view.guide, step: view.step, index });
+        }
+    }
+
+    /// Whether a guide is in progress (shown, or waiting for its page or target).
+    pub fn in_progress(&self) -> Option<String> {
+        self.state.active.as_ref().map(|a| a.guide.clone())
+    }
+
     pub fn press(&mut self, label: &str) {
         let Some(view) = self.shown.clone() else { panic!("no step shown to press `{label}` on") };
-        let index = view.buttons.iter().position(|b| b.label == label).unwrap_or_else(|| panic!("no button `{label}` in {:?}", view.buttons));
+        let index = view
+            .buttons
+            .iter()
+            .position(|b| b.label == label)
+            .unwrap_or_else(|| panic!("no button `{label}` in {:?}", view.buttons));
         self.input(Input::Button { guide: view.guide, step: view.step, index });
     }
 
@@ -145,7 +163,12 @@ impl Sim {
             .iter()
             .map(|(sel, id)| {
                 let present = self.dom.get(sel).copied().unwrap_or(false);
-                Fact { watch: *id, present, visible: present, rect: present.then_some(Rect { x: 10.0, y: 10.0, width: 50.0, height: 20.0 }) }
+                Fact {
+                    watch: *id,
+                    present,
+                    visible: present,
+                    rect: present.then_some(Rect { x: 10.0, y: 10.0, width: 50.0, height: 20.0 }),
+                }
             })
             .collect();
         if !facts.is_empty() {
@@ -157,20 +180,42 @@ impl Sim {
     fn drain(&mut self) {
         let mut new_watches = false;
         while let Some(out) = self.engine.poll_output() {
-            let t = (self.now - T0) as f64 / 1000.0;
+            let t = format!("{:.1}s", (self.now - T0) as f64 / 1000.0);
             match out {
                 Output::Show(v) => {
+                    // Invariants every adapter relies on: one card at a time, a real step.
+                    assert!(
+                        self.shown.is_none(),
+                        "a second card while {:?} is shown",
+                        self.shown.as_ref().map(|s| (&s.guide, &s.step))
+                    );
+                    assert!(v.index < v.total, "step {} of {}", v.index, v.total);
                     let buttons: Vec<&str> = v.buttons.iter().map(|b| b.label.as_str()).collect();
                     let anchor = if v.anchor.is_some() { "anchored" } else { "centred" };
-                    let _ = writeln!(self.log, "{t:>7.1}s show {}/{} {}/{} {anchor} {buttons:?}", v.guide, v.step, v.index + 1, v.total);
+                    let _ = writeln!(
+                        self.log,
+                        "{t:<7} show {}/{} {}/{} {anchor} {buttons:?}",
+                        v.guide,
+                        v.step,
+                        v.index + 1,
+                        v.total
+                    );
                     self.shown = Some(*v);
                 }
                 Output::Hide { guide, step } => {
-                    let _ = writeln!(self.log, "{t:>7.1}s hide {guide}/{step}");
+                    assert!(
+                        self.shown.as_ref().is_some_and(|s| s.guide == guide && s.step == step),
+                        "hide {guide}/{step} that is not shown"
+                    );
+                    let _ = writeln!(self.log, "{t:<7} hide {guide}/{step}");
                     self.shown = None;
                 }
                 Output::Event(e) => {
-                    let _ = writeln!(self.log, "{t:>7.1}s event {}", describe(&e));
+                    assert!(
+                        self.events.last().is_none_or(|p| p.session != e.session || p.seq < e.seq),
+                        "sequence numbers grow"
+                    );
+                    let _ = writeln!(self.log, "{t:<7} event {}", describe(&e));
                     self.events.push(*e);
                 }
                 Output::Watch(ws) => {
@@ -178,9 +223,12 @@ impl Sim {
                     self.inputs = ws.iter().filter_map(|w| Some((w.id, w.input.clone()?))).collect();
                     new_watches = true;
                 }
-                Output::Persist(s) => self.state = *s,
+                Output::Persist(s) => {
+                    assert_eq!(UserState::from_json(&s.to_json()), *s, "the persisted state round-trips");
+                    self.state = *s;
+                }
                 Output::Open(url) => {
-                    let _ = writeln!(self.log, "{t:>7.1}s open {url}");
+                    let _ = writeln!(self.log, "{t:<7} open {url}");
                 }
                 Output::Warning(w) => self.warnings.push(w),
                 _ => {}
@@ -207,24 +255,39 @@ fn describe(e: &waymark_core::Event) -> String {
         (Some(g), None) => format!(" {g}"),
         _ => String::new(),
     };
-    let what = match &e.kind {
+    match &e.kind {
         EventKind::PageView => format!("page_view {}", e.path),
         EventKind::GuideShown { cause } => format!("guide_shown{at} cause={cause}"),
-        EventKind::StepShown { index, anchored } => format!("step_shown{at} #{index}{}", if *anchored { "" } else { " centred" }),
-        EventKind::StepCompleted { index, duration_ms } => format!("step_completed{at} #{index} {duration_ms}ms"),
+        EventKind::StepShown { index, anchored } => {
+            format!("step_shown{at} #{index}{}", if *anchored { "" } else { " centred" })
+        }
+        EventKind::StepCompleted { index, duration_ms } => {
+            format!("step_completed{at} #{index} {duration_ms}ms")
+        }
         EventKind::GuideCompleted { duration_ms } => format!("guide_completed{at} {duration_ms}ms"),
-        EventKind::GuideDismissed { index, duration_ms, how } => format!("guide_dismissed{at} #{index} {duration_ms}ms how={how}"),
-        EventKind::GuideAbandoned { index, duration_ms } => format!("guide_abandoned{at} #{index} {duration_ms}ms"),
+        EventKind::GuideDismissed { index, duration_ms, how } => {
+            format!("guide_dismissed{at} #{index} {duration_ms}ms how={how}")
+        }
+        EventKind::GuideAbandoned { index, duration_ms } => {
+            format!("guide_abandoned{at} #{index} {duration_ms}ms")
+        }
         EventKind::Stall { stall, duration_ms, count, target } => {
-            let kind = serde_json::to_value(stall).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            format!("stall {kind}{at} {duration_ms}ms x{count}{}", target.as_ref().map(|t| format!(" target={t}")).unwrap_or_default())
+            let kind = serde_json::to_value(stall)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!(
+                "stall {kind}{at} {duration_ms}ms x{count}{}",
+                target.as_ref().map(|t| format!(" target={t}")).unwrap_or_default()
+            )
         }
         EventKind::FeatureUsed { feature } => format!("feature_used {feature}"),
         EventKind::MilestoneReached { milestone } => format!("milestone_reached {milestone}"),
         EventKind::GuideError { message } => format!("guide_error{at} {message}"),
-        EventKind::TargetMissing { selector, waited_ms } => format!("target_missing{at} {selector} after {waited_ms}ms"),
+        EventKind::TargetMissing { selector, waited_ms } => {
+            format!("target_missing{at} {selector} after {waited_ms}ms")
+        }
         EventKind::Track { name } => format!("track {name}"),
         _ => "other".into(),
-    };
-    what
+    }
 }

@@ -13,11 +13,16 @@ const FORM: &str = r##"{
   ]
 }"##;
 
-fn stalls(sim: &Sim) -> Vec<(StallKind, u64, u32, Option<String>, Option<String>)> {
+/// (kind, duration, count, target, step) of every stall event.
+type StallRow = (StallKind, u64, u32, Option<String>, Option<String>);
+
+fn stalls(sim: &Sim) -> Vec<StallRow> {
     sim.events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Stall { stall, duration_ms, count, target } => Some((*stall, *duration_ms, *count, target.clone(), e.step.clone())),
+            EventKind::Stall { stall, duration_ms, count, target } => {
+                Some((*stall, *duration_ms, *count, target.clone(), e.step.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -36,12 +41,12 @@ fn idle_on_a_step_counts_from_the_last_activity_and_rearms() {
     sim.input(Input::Activity);
     sim.advance(20_000);
     expect![[r#"
-            0.0s event page_view /p
-            0.0s event guide_shown form cause=page_load
-            0.0s event step_shown form/name #0
-            0.0s show form/name 1/2 anchored []
-           25.0s event stall idle form/name 20000ms x1 target=#name
-           50.0s event stall idle form/name 20000ms x1 target=#name
+        0.0s    event page_view /p
+        0.0s    event guide_shown form cause=page_load
+        0.0s    event step_shown form/name #0
+        0.0s    show form/name 1/2 anchored []
+        25.0s   event stall idle form/name 20000ms x1 target=#name
+        50.0s   event stall idle form/name 20000ms x1 target=#name
     "#]]
     .assert_eq(&sim.log());
 }
@@ -74,7 +79,11 @@ fn rage_clicks_on_a_step_target() {
     sim.advance(2_000);
     let s = stalls(&sim);
     assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!(s[0], (StallKind::RageClick, 900, 4, Some("#save".into()), None), "the first click completed the step");
+    assert_eq!(
+        s[0],
+        (StallKind::RageClick, 900, 4, Some("#save".into()), None),
+        "the first click completed the step"
+    );
 }
 
 // t(ms): 0 click on actionable #export ── 2500 no DOM change: dead click
@@ -105,7 +114,10 @@ fn repeated_invalid_input() {
     sim.invalid("#name");
     sim.advance(2_000);
     sim.invalid("#name");
-    assert_eq!(stalls(&sim), vec![(StallKind::InvalidInput, 2_000, 2, Some("#name".into()), Some("name".into()))]);
+    assert_eq!(
+        stalls(&sim),
+        vec![(StallKind::InvalidInput, 2_000, 2, Some("#name".into()), Some("name".into()))]
+    );
 }
 
 const PAGES: &str = r##"{
@@ -137,7 +149,10 @@ fn page_ping_pong() {
         sim.page(p);
         sim.advance(5_000);
     }
-    assert_eq!(stalls(&sim).iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(), vec![(StallKind::PagePingPong, 15_000)]);
+    assert_eq!(
+        stalls(&sim).iter().map(|s| (s.0, s.1)).collect::<Vec<_>>(),
+        vec![(StallKind::PagePingPong, 15_000)]
+    );
 }
 
 #[test]
@@ -162,16 +177,15 @@ fn leaving_a_guide_for_too_long_abandons_it() {
     sim.page("/elsewhere");
     sim.advance(700_000);
     expect![[r#"
-            0.0s event page_view /a
-            0.0s event guide_shown pages cause=page_load
-            0.0s event step_shown pages/a #0 centred
-            0.0s show pages/a 1/2 centred ["Next"]
-           30.0s event stall idle pages/a 30000ms x1
-           60.0s event page_view /elsewhere
-           60.0s hide pages/a
-          660.0s event guide_abandoned pages/a #0 660000ms
-          660.0s event stall abandoned pages/a 660000ms x1
-          660.0s hide pages/a
+        0.0s    event page_view /a
+        0.0s    event guide_shown pages cause=page_load
+        0.0s    event step_shown pages/a #0 centred
+        0.0s    show pages/a 1/2 centred ["Next"]
+        30.0s   event stall idle pages/a 30000ms x1
+        60.0s   event page_view /elsewhere
+        60.0s   hide pages/a
+        660.0s  event guide_abandoned pages/a #0 660000ms
+        660.0s  event stall abandoned pages/a 660000ms x1
     "#]]
     .assert_eq(&sim.log());
     assert_eq!(sim.state.active, None);
@@ -186,7 +200,11 @@ fn a_reload_long_after_counts_as_abandoned() {
     sim.page("/a");
     let s = stalls(&sim);
     assert_eq!(s.iter().map(|s| s.0).collect::<Vec<_>>(), vec![StallKind::Idle, StallKind::Abandoned]);
-    assert_eq!(sim.count(|k| matches!(k, EventKind::GuideShown { .. })), 2, "until_completed offers it again");
+    assert_eq!(
+        sim.count(|k| matches!(k, EventKind::GuideShown { .. })),
+        2,
+        "until_completed offers it again"
+    );
 }
 
 #[test]

@@ -30,25 +30,25 @@ fn a_tour_advances_by_button_click_and_input() {
     sim.type_into("#name", "abc", true);
     sim.press("Done");
     expect![[r#"
-            0.0s event page_view /app
-            0.0s event guide_shown tour cause=page_load
-            0.0s event step_shown tour/hello #0 centred
-            0.0s show tour/hello 1/4 centred ["Next"]
-            1.0s event step_completed tour/hello #0 1000ms
-            1.0s hide tour/hello
-            3.0s event step_shown tour/menu #1
-            3.0s show tour/menu 2/4 anchored ["Back"]
-            3.0s event step_completed tour/menu #1 0ms
-            3.0s hide tour/menu
-            3.0s event step_shown tour/name #2
-            3.0s show tour/name 3/4 anchored ["Back"]
-            3.0s event step_completed tour/name #2 0ms
-            3.0s hide tour/name
-            3.0s event step_shown tour/bye #3 centred
-            3.0s show tour/bye 4/4 centred ["Back", "Done"]
-            3.0s event step_completed tour/bye #3 0ms
-            3.0s hide tour/bye
-            3.0s event guide_completed tour 3000ms
+        0.0s    event page_view /app
+        0.0s    event guide_shown tour cause=page_load
+        0.0s    event step_shown tour/hello #0 centred
+        0.0s    show tour/hello 1/4 centred ["Next"]
+        1.0s    event step_completed tour/hello #0 1000ms
+        1.0s    hide tour/hello
+        3.0s    event step_shown tour/menu #1
+        3.0s    show tour/menu 2/4 anchored ["Back"]
+        3.0s    event step_completed tour/menu #1 0ms
+        3.0s    hide tour/menu
+        3.0s    event step_shown tour/name #2
+        3.0s    show tour/name 3/4 anchored ["Back"]
+        3.0s    event step_completed tour/name #2 0ms
+        3.0s    hide tour/name
+        3.0s    event step_shown tour/bye #3 centred
+        3.0s    show tour/bye 4/4 centred ["Back", "Done"]
+        3.0s    event step_completed tour/bye #3 0ms
+        3.0s    hide tour/bye
+        3.0s    event guide_completed tour 3000ms
     "#]]
     .assert_eq(&sim.log());
     assert!(sim.events.iter().all(|e| e.path == "/app"), "query strings never reach events");
@@ -72,11 +72,11 @@ fn missing_target_policies() {
     sim.page("/x");
     sim.advance(5_000);
     expect![[r#"
-            0.0s event page_view /x
-            3.0s event target_missing m/one #gone after 3000ms
-            3.0s event guide_shown m cause=page_load
-            3.0s event step_shown m/two #1 centred
-            3.0s show m/two 2/2 centred ["Back", "Done"]
+        0.0s    event page_view /x
+        3.0s    event target_missing m/one #gone after 3000ms
+        3.0s    event guide_shown m cause=page_load
+        3.0s    event step_shown m/two #1 centred
+        3.0s    show m/two 2/2 centred ["Back", "Done"]
     "#]]
     .assert_eq(&sim.log());
 
@@ -84,11 +84,11 @@ fn missing_target_policies() {
     sim.page("/x");
     sim.advance(5_000);
     expect![[r#"
-            0.0s event page_view /x
-            3.0s event target_missing m/one #gone after 3000ms
-            3.0s event guide_shown m cause=page_load
-            3.0s event step_shown m/one #0 centred
-            3.0s show m/one 1/2 centred ["Next"]
+        0.0s    event page_view /x
+        3.0s    event target_missing m/one #gone after 3000ms
+        3.0s    event guide_shown m cause=page_load
+        3.0s    event step_shown m/one #0 centred
+        3.0s    show m/one 1/2 centred ["Next"]
     "#]]
     .assert_eq(&sim.log());
 
@@ -96,11 +96,11 @@ fn missing_target_policies() {
     sim.page("/x");
     sim.advance(5_000);
     expect![[r#"
-            0.0s event page_view /x
-            3.0s event target_missing m/one #gone after 3000ms
+        0.0s    event page_view /x
+        3.0s    event target_missing m/one #gone after 3000ms
     "#]]
     .assert_eq(&sim.log());
-    assert!(sim.state.guides.get("m").is_none(), "a guide that never showed does not use up its `once`");
+    assert!(!sim.state.guides.contains_key("m"), "a guide that never showed does not use up its `once`");
 }
 
 #[test]
@@ -114,12 +114,12 @@ fn a_late_target_is_waited_for_and_followed_when_it_goes_and_comes_back() {
     sim.advance(1_000);
     sim.set("#gone", true);
     expect![[r#"
-            0.0s event page_view /x
-            2.0s event guide_shown m cause=page_load
-            2.0s event step_shown m/one #0
-            2.0s show m/one 1/2 anchored ["Next"]
-            3.0s hide m/one
-            4.0s show m/one 1/2 anchored ["Next"]
+        0.0s    event page_view /x
+        2.0s    event guide_shown m cause=page_load
+        2.0s    event step_shown m/one #0
+        2.0s    show m/one 1/2 anchored ["Next"]
+        3.0s    hide m/one
+        4.0s    show m/one 1/2 anchored ["Next"]
     "#]]
     .assert_eq(&sim.log());
 }
@@ -146,16 +146,16 @@ fn a_multi_page_guide_resumes_after_a_reload() {
     sim.advance(500);
     sim.press("Done");
     expect![[r#"
-            0.0s event page_view /home
-            0.0s event guide_shown setup cause=page_load
-            0.0s event step_shown setup/go #0
-            0.0s show setup/go 1/2 anchored []
-            1.0s event page_view /billing
-            1.0s event step_shown setup/card #1
-            1.0s show setup/card 2/2 anchored ["Back", "Done"]
-            1.5s event step_completed setup/card #1 500ms
-            1.5s hide setup/card
-            1.5s event guide_completed setup 1500ms
+        0.0s    event page_view /home
+        0.0s    event guide_shown setup cause=page_load
+        0.0s    event step_shown setup/go #0
+        0.0s    show setup/go 1/2 anchored []
+        1.0s    event page_view /billing
+        1.0s    event step_shown setup/card #1
+        1.0s    show setup/card 2/2 anchored ["Back", "Done"]
+        1.5s    event step_completed setup/card #1 500ms
+        1.5s    hide setup/card
+        1.5s    event guide_completed setup 1500ms
     "#]]
     .assert_eq(&sim.log());
     assert_eq!(sim.state.guides["setup"].starts, 1, "a resumed guide is not a new start");
@@ -169,15 +169,15 @@ fn an_spa_navigation_completes_a_url_step_and_moves_on() {
     sim.page("/home");
     sim.page("/billing");
     expect![[r#"
-            0.0s event page_view /home
-            0.0s event guide_shown setup cause=page_load
-            0.0s event step_shown setup/go #0
-            0.0s show setup/go 1/2 anchored []
-            0.0s event page_view /billing
-            0.0s event step_completed setup/go #0 0ms
-            0.0s hide setup/go
-            0.0s event step_shown setup/card #1
-            0.0s show setup/card 2/2 anchored ["Back", "Done"]
+        0.0s    event page_view /home
+        0.0s    event guide_shown setup cause=page_load
+        0.0s    event step_shown setup/go #0
+        0.0s    show setup/go 1/2 anchored []
+        0.0s    event page_view /billing
+        0.0s    event step_completed setup/go #0 0ms
+        0.0s    hide setup/go
+        0.0s    event step_shown setup/card #1
+        0.0s    show setup/card 2/2 anchored ["Back", "Done"]
     "#]]
     .assert_eq(&sim.log());
 }
@@ -191,14 +191,14 @@ fn escape_dismisses_and_it_stays_dismissed_after_a_reload() {
     sim.reload(TOUR, "s2");
     sim.page("/app");
     expect![[r#"
-            0.0s event page_view /app
-            0.0s event guide_shown tour cause=page_load
-            0.0s event step_shown tour/hello #0 centred
-            0.0s show tour/hello 1/4 centred ["Next"]
-            4.0s event guide_dismissed tour/hello #0 4000ms how=escape
-            4.0s event stall dismissed tour/hello 4000ms x1
-            4.0s hide tour/hello
-            4.0s event page_view /app
+        0.0s    event page_view /app
+        0.0s    event guide_shown tour cause=page_load
+        0.0s    event step_shown tour/hello #0 centred
+        0.0s    show tour/hello 1/4 centred ["Next"]
+        4.0s    event guide_dismissed tour/hello #0 4000ms how=escape
+        4.0s    event stall dismissed tour/hello 4000ms x1
+        4.0s    hide tour/hello
+        4.0s    event page_view /app
     "#]]
     .assert_eq(&sim.log());
 }
@@ -246,15 +246,15 @@ fn a_manual_start_replaces_the_running_guide() {
     sim.page("/");
     sim.input(Input::Start { guide: "help".into() });
     expect![[r#"
-            0.0s event page_view /
-            0.0s event guide_shown auto cause=page_load
-            0.0s event step_shown auto/a #0 centred
-            0.0s show auto/a 1/1 centred ["Done"]
-            0.0s event guide_dismissed auto/a #0 0ms how=replaced
-            0.0s hide auto/a
-            0.0s event guide_shown help cause=manual
-            0.0s event step_shown help/h #0 centred
-            0.0s show help/h 1/1 centred ["Done"]
+        0.0s    event page_view /
+        0.0s    event guide_shown auto cause=page_load
+        0.0s    event step_shown auto/a #0 centred
+        0.0s    show auto/a 1/1 centred ["Done"]
+        0.0s    event guide_dismissed auto/a #0 0ms how=replaced
+        0.0s    hide auto/a
+        0.0s    event guide_shown help cause=manual
+        0.0s    event step_shown help/h #0 centred
+        0.0s    show help/h 1/1 centred ["Done"]
     "#]]
     .assert_eq(&sim.log());
 }
@@ -272,18 +272,18 @@ fn back_goto_and_link_buttons() {
     sim.press("Docs");
     sim.press("Back");
     expect![[r#"
-            0.0s event page_view /
-            0.0s event guide_shown b cause=page_load
-            0.0s event step_shown b/one #0 centred
-            0.0s show b/one 1/3 centred ["Skip ahead", "Next"]
-            0.0s event step_completed b/one #0 0ms
-            0.0s hide b/one
-            0.0s event step_shown b/three #2 centred
-            0.0s show b/three 3/3 centred ["Docs", "Back", "Done"]
-            0.0s open /docs
-            0.0s hide b/three
-            0.0s event step_shown b/two #1 centred
-            0.0s show b/two 2/3 centred ["Back", "Next"]
+        0.0s    event page_view /
+        0.0s    event guide_shown b cause=page_load
+        0.0s    event step_shown b/one #0 centred
+        0.0s    show b/one 1/3 centred ["Skip ahead", "Next"]
+        0.0s    event step_completed b/one #0 0ms
+        0.0s    hide b/one
+        0.0s    event step_shown b/three #2 centred
+        0.0s    show b/three 3/3 centred ["Docs", "Back", "Done"]
+        0.0s    open /docs
+        0.0s    hide b/three
+        0.0s    event step_shown b/two #1 centred
+        0.0s    show b/two 2/3 centred ["Back", "Next"]
     "#]]
     .assert_eq(&sim.log());
 }
@@ -308,7 +308,10 @@ fn texts_follow_the_user_locale_with_japanese_default_labels_and_rtl() {
     let mut sim = Sim::new(json);
     sim.identify_as(waymark_core::Identity { locale: "fr".into(), ..Default::default() });
     sim.page("/");
-    assert!(sim.shown.as_ref().is_some_and(|v| v.title == "Hello" && v.buttons[0].label == "Next"), "unknown locales fall back to the first");
+    assert!(
+        sim.shown.as_ref().is_some_and(|v| v.title == "Hello" && v.buttons[0].label == "Next"),
+        "unknown locales fall back to the first"
+    );
 }
 
 #[test]
@@ -329,10 +332,20 @@ fn delay_appears_and_event_advances() {
         .events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::StepCompleted { .. } => Some((e.step.clone().unwrap_or_default(), e.ts - crate::harness::T0)),
+            EventKind::StepCompleted { .. } => {
+                Some((e.step.clone().unwrap_or_default(), e.ts - crate::harness::T0))
+            }
             _ => None,
         })
         .collect();
-    assert_eq!(completed, vec![("wait".into(), 5_000), ("saved".into(), 6_000), ("event".into(), 6_000), ("gone".into(), 6_000)]);
+    assert_eq!(
+        completed,
+        vec![
+            ("wait".into(), 5_000),
+            ("saved".into(), 6_000),
+            ("event".into(), 6_000),
+            ("gone".into(), 6_000)
+        ]
+    );
     assert_eq!(sim.count(|k| matches!(k, EventKind::GuideCompleted { .. })), 1);
 }

@@ -49,7 +49,12 @@ fn identify_after_the_page_view_still_triggers_on_that_page() {
     assert!(sim.shown.is_none());
     sim.identify_as(who("admin", 5, "ja"));
     assert!(sim.shown.is_some());
-    assert!(sim.events.iter().filter(|e| !matches!(e.kind, EventKind::PageView)).all(|e| e.account.as_deref() == Some("acme")));
+    assert!(
+        sim.events
+            .iter()
+            .filter(|e| !matches!(e.kind, EventKind::PageView))
+            .all(|e| e.account.as_deref() == Some("acme"))
+    );
 }
 
 #[test]
@@ -66,17 +71,26 @@ fn element_appears_and_tracked_event_triggers() {
     sim.set("#chart", true);
     assert_eq!(sim.shown.as_ref().map(|v| v.guide.as_str()), Some("late"));
     sim.input(Input::Track { name: "exported".into() });
-    assert_eq!(sim.shown.as_ref().map(|v| v.guide.as_str()), Some("late"), "the event guide queues behind the shown one");
+    assert_eq!(
+        sim.shown.as_ref().map(|v| v.guide.as_str()),
+        Some("late"),
+        "the event guide queues behind the shown one"
+    );
     sim.press("Done");
     assert_eq!(sim.shown.as_ref().map(|v| v.guide.as_str()), Some("after-export"));
 }
 
 fn starts(sim: &Sim, id: &str) -> usize {
-    sim.events.iter().filter(|e| matches!(e.kind, EventKind::GuideShown { .. }) && e.guide.as_deref() == Some(id)).count()
+    sim.events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::GuideShown { .. }) && e.guide.as_deref() == Some(id))
+        .count()
 }
 
 fn modal(id: &str, frequency: &str, version: u32) -> String {
-    format!(r#"{{ "id": "{id}", "name": "x", "version": {version}, "frequency": {frequency}, "steps": [{{ "id": "a", "kind": "modal", "title": "x" }}] }}"#)
+    format!(
+        r#"{{ "id": "{id}", "name": "x", "version": {version}, "frequency": {frequency}, "steps": [{{ "id": "a", "kind": "modal", "title": "x" }}] }}"#
+    )
 }
 
 #[test]
@@ -160,7 +174,11 @@ fn milestones_are_reached_once_per_user() {
             _ => None,
         })
         .collect();
-    assert_eq!(reached, vec!["inviter".to_string(), "exporter".to_string()], "account goals are for the health crate");
+    assert_eq!(
+        reached,
+        vec!["inviter".to_string(), "exporter".to_string()],
+        "account goals are for the health crate"
+    );
     assert_eq!(sim.state.tracked["invite_sent"], 3);
     sim.input(Input::Track { name: "unrelated".into() });
     assert!(!sim.state.tracked.contains_key("unrelated"), "only events that milestones count are kept");
