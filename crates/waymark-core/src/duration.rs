@@ -45,7 +45,9 @@ impl Duration {
             "d" => 86_400_000,
             "" => return Err(format!("duration `{text}` has no unit; write e.g. `{text}ms` or `{text}s`")),
             other => {
-                return Err(format!("unknown duration unit `{other}` in `{text}`; expected ms, s, m, h or d"));
+                return Err(format!(
+                    "unknown duration unit `{other}` in `{text}`; expected ms, s, m, h or d"
+                ));
             }
         };
         let n: u64 = digits

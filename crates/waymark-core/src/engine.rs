@@ -51,7 +51,11 @@ pub struct Engine {
     last_activity: Millis,
     facts: HashMap<WatchId, Fact>,
     watches: Watches,
+    plan: WatchPlan,
     run: Option<Run>,
+    /// A guide in progress set aside while its pages are left and another guide runs; it
+    /// comes back when the slot is free.
+    suspended: Option<Run>,
     queue: Vec<(usize, &'static str)>,
     fired: HashSet<usize>,
     detectors: Detectors,
@@ -94,6 +98,59 @@ struct WatchKey {
     input_of: Option<(usize, usize)>,
 }
 
+/// The watch of every element the guides can ask about, interned once at start so the
+/// hot paths compare ids, never selectors.
+#[derive(Debug, Default)]
+struct WatchPlan {
+    /// (guide, watch, feature id) of every feature.
+    features: Vec<(usize, WatchId, String)>,
+    /// Per guide: the element its trigger watches.
+    triggers: Vec<Option<WatchId>>,
+    /// Per guide and step: the target.
+    targets: Vec<Vec<Option<WatchId>>>,
+    /// Per guide and step: the element an appears/disappears advance watches.
+    advances: Vec<Vec<Option<WatchId>>>,
+}
+
+impl WatchPlan {
+    fn new(guides: &[Guide], watches: &mut Watches) -> Self {
+        let mut plan = WatchPlan::default();
+        for (gi, g) in guides.iter().enumerate() {
+            for f in &g.spec.features {
+                plan.features.push((gi, watches.id(plain(&f.selector)), f.id.clone()));
+            }
+            plan.triggers.push(match &g.spec.trigger {
+                Trigger::ElementAppears { selector } | Trigger::Stall { selector: Some(selector), .. } => {
+                    Some(watches.id(plain(selector)))
+                }
+                _ => None,
+            });
+            let mut targets = Vec::new();
+            let mut advances = Vec::new();
+            for (si, s) in g.spec.steps.iter().enumerate() {
+                targets.push(s.target.as_ref().map(|t| {
+                    let input_of = matches!(s.advance, Advance::Input { .. }).then_some((gi, si));
+                    watches.id(WatchKey {
+                        selector: t.selector.clone(),
+                        text: t.text.clone(),
+                        fallbacks: t.fallbacks.clone(),
+                        input_of,
+                    })
+                }));
+                advances.push(match &s.advance {
+                    Advance::Appears { selector } | Advance::Disappears { selector } => {
+                        Some(watches.id(plain(selector)))
+                    }
+                    _ => None,
+                });
+            }
+            plan.targets.push(targets);
+            plan.advances.push(advances);
+        }
+        plan
+    }
+}
+
 /// Interned watch descriptions: ids stay stable for the engine's life.
 #[derive(Debug, Default)]
 struct Watches {
@@ -133,6 +190,8 @@ impl Engine {
                 _ => None,
             })
             .collect();
+        let mut watches = Watches::default();
+        let plan = WatchPlan::new(&guides, &mut watches);
         Self {
             guides,
             cfg,
@@ -147,8 +206,10 @@ impl Engine {
             visible: true,
             last_activity: 0,
             facts: HashMap::new(),
-            watches: Watches::default(),
+            watches,
+            plan,
             run: None,
+            suspended: None,
             queue: Vec::new(),
             fired: HashSet::new(),
             detectors: Detectors::default(),
@@ -198,6 +259,9 @@ impl Engine {
             }
             add(run.away_since.map(|t| t + self.cfg.abandon_after.as_ms()));
         }
+        if let Some(run) = &self.suspended {
+            add(run.away_since.map(|t| t + self.cfg.abandon_after.as_ms()));
+        }
         next
     }
 
@@ -235,6 +299,12 @@ impl Engine {
             if away.is_some_and(|t| self.now >= t + self.cfg.abandon_after.as_ms()) {
                 self.abandon();
             }
+        }
+        let limit = self.cfg.abandon_after.as_ms();
+        if self.suspended.as_ref().and_then(|r| r.away_since).is_some_and(|t| self.now >= t + limit)
+            && let Some(run) = self.suspended.take()
+        {
+            self.abandoned(run);
         }
         self.settle();
     }
@@ -335,12 +405,10 @@ impl Engine {
             self.facts.insert(f.watch, f);
         }
         if let Some(adv) = self.current_advance() {
+            let fact = self.run_plan(&self.plan.advances).and_then(|id| self.facts.get(&id));
             let done = match adv {
-                Advance::Appears { selector } => self.present(&plain(selector)),
-                Advance::Disappears { selector } => {
-                    let id = self.watches.index.get(&plain(selector)).copied();
-                    id.and_then(|id| self.facts.get(&id)).is_some_and(|f| !f.present)
-                }
+                Advance::Appears { .. } => fact.is_some_and(|f| f.present && f.visible),
+                Advance::Disappears { .. } => fact.is_some_and(|f| !f.present),
                 _ => false,
             };
             if done && !matches!(self.run.as_ref().map(|r| r.phase), Some(Phase::OffPage)) {
@@ -374,12 +442,11 @@ impl Engine {
             self.stall(d);
         }
         let used: Vec<(usize, String)> = self
-            .guides
+            .plan
+            .features
             .iter()
-            .enumerate()
-            .flat_map(|(gi, g)| g.spec.features.iter().map(move |f| (gi, f)))
-            .filter(|(_, f)| self.watches.index.get(&plain(&f.selector)).is_some_and(|w| hits.contains(w)))
-            .map(|(gi, f)| (gi, f.id.clone()))
+            .filter(|(_, w, _)| hits.contains(w))
+            .map(|(gi, _, f)| (*gi, f.clone()))
             .collect();
         for (gi, feature) in used {
             *self.state.features.entry(feature.clone()).or_default() += 1;
@@ -525,38 +592,35 @@ impl Engine {
         if self.run.is_some() {
             return;
         }
-        let Some(active) = self.state.active.clone() else { return };
-        let gi =
-            self.guides.iter().position(|g| g.spec.id == active.guide && g.spec.version == active.version);
-        let Some(gi) = gi else {
-            self.state.active = None;
-            self.dirty = true;
-            return;
-        };
-        let step = active.step as usize;
-        if self.now.saturating_sub(active.seen) > self.cfg.abandon_after.as_ms() {
-            let duration = active.seen.saturating_sub(active.started);
-            let index = active.step;
-            self.emit(Some(gi), Some(step), EventKind::GuideAbandoned { index, duration_ms: duration });
-            self.emit(
-                Some(gi),
-                Some(step),
-                EventKind::Stall {
-                    stall: StallKind::Abandoned,
-                    duration_ms: duration,
-                    count: 1,
-                    target: None,
-                },
-            );
-            self.state.active = None;
-            self.dirty = true;
-            return;
+        let (active, suspended) = (self.state.active.take(), self.state.suspended.take());
+        self.dirty = true;
+        self.suspended = suspended.and_then(|a| self.revive(a, true));
+        match active.and_then(|a| self.revive(a, false)) {
+            Some(run) => {
+                let step = run.step;
+                self.run = Some(run);
+                self.enter_step(step);
+            }
+            None => self.save_active(),
+        }
+    }
+
+    /// A persisted run as a live one, or reported abandoned if the user was away too long.
+    fn revive(&mut self, a: ActiveRun, suspended: bool) -> Option<Run> {
+        let gi = self.guides.iter().position(|g| g.spec.id == a.guide && g.spec.version == a.version)?;
+        let step = a.step as usize;
+        if self.now.saturating_sub(a.seen) > self.cfg.abandon_after.as_ms() {
+            let duration_ms = a.seen.saturating_sub(a.started);
+            self.emit(Some(gi), Some(step), EventKind::GuideAbandoned { index: a.step, duration_ms });
+            let stall = EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None };
+            self.emit(Some(gi), Some(step), stall);
+            return None;
         }
         self.fired.insert(gi);
-        self.run = Some(Run {
+        Some(Run {
             guide: gi,
             step,
-            started: active.started,
+            started: a.started,
             cause: "resume",
             preview: false,
             announced: true,
@@ -565,10 +629,9 @@ impl Engine {
             idle_reported: false,
             backs: 0,
             invalid_on_step: 0,
-            away_since: None,
+            away_since: suspended.then_some(a.seen),
             left_page: None,
-        });
-        self.enter_step(step);
+        })
     }
 
     fn enter_step(&mut self, i: usize) {
@@ -578,17 +641,25 @@ impl Engine {
         run.idle_reported = false;
         run.invalid_on_step = 0;
         run.phase = Phase::OffPage;
-        if !run.preview {
-            let (guide, version) = match self.guides.get(run.guide) {
-                Some(g) => (g.spec.id.clone(), g.spec.version),
-                None => return,
-            };
-            let step = u32::try_from(i).unwrap_or(u32::MAX);
-            self.state.active =
-                Some(ActiveRun { guide, version, step, started: run.started, seen: self.now });
-            self.dirty = true;
-        }
+        self.save_active();
         self.place_step();
+    }
+
+    /// Records the current and the set-aside run, to resume after a reload.
+    fn save_active(&mut self) {
+        let record = |run: &Option<Run>| {
+            let run = run.as_ref().filter(|r| !r.preview)?;
+            let g = self.guides.get(run.guide)?;
+            let step = u32::try_from(run.step).unwrap_or(u32::MAX);
+            let (guide, version) = (g.spec.id.clone(), g.spec.version);
+            Some(ActiveRun { guide, version, step, started: run.started, seen: self.now })
+        };
+        let (active, suspended) = (record(&self.run), record(&self.suspended));
+        if active.is_some() {
+            self.state.active = active;
+        }
+        self.state.suspended = suspended;
+        self.dirty = true;
     }
 
     /// Decides where the current step stands on this page: off page, waiting, or shown.
@@ -732,6 +803,9 @@ impl Engine {
         self.run = Some(run);
         self.emit_run(None, EventKind::GuideCompleted { duration_ms });
         let run = self.run.take();
+        if let Some(r) = &run {
+            self.fired.insert(r.guide);
+        }
         if let Some(run) = run.filter(|r| !r.preview)
             && let Some(g) = self.guides.get(run.guide)
         {
@@ -774,21 +848,31 @@ impl Engine {
     }
 
     fn abandon(&mut self) {
-        let Some(run) = &self.run else { return };
-        let (index, duration_ms) =
-            (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
-        if run.announced {
-            self.emit_run(Some(()), EventKind::GuideAbandoned { index, duration_ms });
-            self.emit_run(
-                Some(()),
-                EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None },
-            );
-        }
         self.hide();
-        if let Some(run) = &self.run {
-            self.fired.insert(run.guide);
+        if let Some(run) = self.run.take() {
+            self.abandoned(run);
         }
-        self.end_run(|_, _| {});
+    }
+
+    /// Reports a run left unfinished and forgets it.
+    fn abandoned(&mut self, run: Run) {
+        if run.announced && !run.preview {
+            let (index, duration_ms) =
+                (u32::try_from(run.step).unwrap_or(u32::MAX), self.now.saturating_sub(run.started));
+            self.emit(Some(run.guide), Some(run.step), EventKind::GuideAbandoned { index, duration_ms });
+            let stall = EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None };
+            self.emit(Some(run.guide), Some(run.step), stall);
+        }
+        self.fired.insert(run.guide);
+        let id = self.guides.get(run.guide).map(|g| g.spec.id.as_str());
+        if !run.preview && self.state.active.as_ref().map(|a| a.guide.as_str()) == id {
+            self.state.active = None;
+            self.dirty = true;
+        }
+        if self.state.suspended.as_ref().map(|a| a.guide.as_str()) == id {
+            self.state.suspended = None;
+            self.dirty = true;
+        }
     }
 
     fn target_missing(&mut self) {
@@ -831,6 +915,8 @@ impl Engine {
 
     fn end_run(&mut self, record: impl FnOnce(&mut GuideRecord, Millis)) {
         let Some(run) = self.run.take() else { return };
+        // Ended guides do not start again on the same page view.
+        self.fired.insert(run.guide);
         if run.preview {
             return;
         }
@@ -948,7 +1034,16 @@ impl Engine {
 
     /// Starts what should start, publishes the watch set and the state.
     fn settle(&mut self) {
-        if self.run.is_none() && self.page_seen {
+        if self.run.is_none()
+            && let Some(run) = self.suspended.take()
+        {
+            self.run = Some(run);
+            self.save_active();
+            self.place_step();
+        }
+        // A guide whose pages the user has left holds no UI: another may run meanwhile.
+        let away = self.run.as_ref().is_some_and(|r| r.phase == Phase::OffPage && !r.preview);
+        if (self.run.is_none() || away) && self.page_seen {
             let mut candidates: Vec<(usize, &'static str)> =
                 self.queue.iter().copied().filter(|(gi, _)| self.eligible(*gi)).collect();
             for gi in 0..self.guides.len() {
@@ -958,7 +1053,7 @@ impl Engine {
                 }
                 match self.guides.get(gi).map(|g| &g.spec.trigger) {
                     Some(Trigger::PageLoad) => candidates.push((gi, "page_load")),
-                    Some(Trigger::ElementAppears { selector }) if self.present(&plain(selector)) => {
+                    Some(Trigger::ElementAppears { .. }) if self.present(self.plan.triggers.get(gi)) => {
                         candidates.push((gi, "element_appears"))
                     }
                     _ => {}
@@ -968,6 +1063,13 @@ impl Engine {
                 (self.guides.get(*gi).map_or(i32::MIN, |g| g.spec.priority), std::cmp::Reverse(*gi))
             });
             if let Some((gi, cause)) = best {
+                if away {
+                    if let Some(older) = self.suspended.take() {
+                        self.abandoned(older);
+                    }
+                    self.suspended = self.run.take();
+                    self.state.active = None;
+                }
                 self.start(gi, cause, false);
             }
         }
@@ -979,33 +1081,19 @@ impl Engine {
     }
 
     fn publish_watches(&mut self) {
-        let mut keys: Vec<WatchKey> = Vec::new();
+        let mut ids: Vec<WatchId> = self.plan.features.iter().map(|(_, w, _)| *w).collect();
         for (gi, g) in self.guides.iter().enumerate() {
-            keys.extend(g.spec.features.iter().map(|f| plain(&f.selector)));
-            let armed = !self.fired.contains(&gi) && self.audience_page(g);
-            match &g.spec.trigger {
-                Trigger::ElementAppears { selector } if armed => keys.push(plain(selector)),
-                Trigger::Stall { selector: Some(s), .. } if self.audience_page(g) => keys.push(plain(s)),
-                _ => {}
+            let armed = match g.spec.trigger {
+                Trigger::ElementAppears { .. } => !self.fired.contains(&gi) && self.audience_page(g),
+                Trigger::Stall { .. } => self.audience_page(g),
+                _ => false,
+            };
+            if armed && let Some(Some(w)) = self.plan.triggers.get(gi) {
+                ids.push(*w);
             }
         }
-        if let Some(run) = &self.run
-            && let Some(s) = self.guides.get(run.guide).and_then(|g| g.spec.steps.get(run.step))
-        {
-            if let Some(t) = &s.target {
-                let input_of = matches!(s.advance, Advance::Input { .. }).then_some((run.guide, run.step));
-                keys.push(WatchKey {
-                    selector: t.selector.clone(),
-                    text: t.text.clone(),
-                    fallbacks: t.fallbacks.clone(),
-                    input_of,
-                });
-            }
-            if let Advance::Appears { selector } | Advance::Disappears { selector } = &s.advance {
-                keys.push(plain(selector));
-            }
-        }
-        let mut ids: Vec<WatchId> = keys.into_iter().map(|k| self.watches.id(k)).collect();
+        ids.extend(self.run_plan(&self.plan.targets));
+        ids.extend(self.run_plan(&self.plan.advances));
         ids.sort_unstable();
         ids.dedup();
         if ids != self.watches.current {
@@ -1033,7 +1121,8 @@ impl Engine {
     /// Whether guide `gi` may start now: audience, locale, conditions and frequency.
     fn eligible(&self, gi: usize) -> bool {
         let Some(g) = self.guides.get(gi) else { return false };
-        if self.run.as_ref().is_some_and(|r| r.guide == gi) || g.spec.trigger == Trigger::Manual {
+        let busy = |r: &Option<Run>| r.as_ref().is_some_and(|r| r.guide == gi);
+        if busy(&self.run) || busy(&self.suspended) || g.spec.trigger == Trigger::Manual {
             return false;
         }
         if !self.audience_page(g) || !locale_matches(&self.who.locale, &g.spec.audience.locales) {
@@ -1067,8 +1156,14 @@ impl Engine {
             && !g.exclude_urls.iter().any(|m| m.matches(&self.path))
     }
 
-    fn present(&self, key: &WatchKey) -> bool {
-        self.watches.index.get(key).and_then(|id| self.facts.get(id)).is_some_and(|f| f.present && f.visible)
+    fn present(&self, watch: Option<&Option<WatchId>>) -> bool {
+        watch.copied().flatten().and_then(|id| self.facts.get(&id)).is_some_and(|f| f.present && f.visible)
+    }
+
+    /// The current step's entry in a per-guide, per-step table of the plan.
+    fn run_plan(&self, table: &[Vec<Option<WatchId>>]) -> Option<WatchId> {
+        let run = self.run.as_ref()?;
+        table.get(run.guide)?.get(run.step).copied().flatten()
     }
 
     fn guide_id(&self, gi: usize) -> String {
@@ -1092,21 +1187,8 @@ impl Engine {
         self.step_spec_of_run().map(|s| &s.advance)
     }
 
-    fn run_target_key(&self) -> Option<WatchKey> {
-        let run = self.run.as_ref()?;
-        let s = self.step_spec_of_run()?;
-        let t = s.target.as_ref()?;
-        let input_of = matches!(s.advance, Advance::Input { .. }).then_some((run.guide, run.step));
-        Some(WatchKey {
-            selector: t.selector.clone(),
-            text: t.text.clone(),
-            fallbacks: t.fallbacks.clone(),
-            input_of,
-        })
-    }
-
     fn run_target_watch(&self) -> Option<WatchId> {
-        self.run_target_key().and_then(|k| self.watches.index.get(&k).copied())
+        self.run_plan(&self.plan.targets)
     }
 
     fn run_target(&self) -> Option<String> {

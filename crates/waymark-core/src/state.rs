@@ -30,6 +30,9 @@ pub struct UserState {
     /// The guide in progress, to resume after a reload.
     #[serde(default)]
     pub active: Option<ActiveRun>,
+    /// A guide in progress set aside while another runs (its pages were left).
+    #[serde(default)]
+    pub suspended: Option<ActiveRun>,
 }
 
 impl Default for UserState {
@@ -41,6 +44,7 @@ impl Default for UserState {
             tracked: BTreeMap::new(),
             milestones: BTreeSet::new(),
             active: None,
+            suspended: None,
         }
     }
 }

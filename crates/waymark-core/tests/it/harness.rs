@@ -124,9 +124,9 @@ impl Sim {
         }
     }
 
-    /// Whether a guide is in progress (shown, or waiting for its page or target).
-    pub fn in_progress(&self) -> Option<String> {
-        self.state.active.as_ref().map(|a| a.guide.clone())
+    /// The guides in progress (shown, waiting for their page or target, or set aside).
+    pub fn in_progress(&self) -> Vec<String> {
+        self.state.active.iter().chain(&self.state.suspended).map(|a| a.guide.clone()).collect()
     }
 
     pub fn press(&mut self, label: &str) {

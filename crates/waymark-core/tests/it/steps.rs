@@ -349,3 +349,27 @@ fn delay_appears_and_event_advances() {
     );
     assert_eq!(sim.count(|k| matches!(k, EventKind::GuideCompleted { .. })), 1);
 }
+
+#[test]
+fn a_guide_left_behind_is_set_aside_for_another_and_comes_back() {
+    let json = r##"[
+      { "id": "setup", "name": "Setup", "priority": 9, "audience": { "urls": [{ "prefix": "/home" }] },
+        "steps": [{ "id": "a", "kind": "modal", "title": "A" }, { "id": "b", "kind": "modal", "title": "B" }] },
+      { "id": "team", "name": "Team", "audience": { "urls": [{ "exact": "/team" }] },
+        "steps": [{ "id": "t", "kind": "modal", "title": "T" }] }
+    ]"##;
+    let mut sim = Sim::new(json);
+    sim.page("/home");
+    sim.press("Next");
+    sim.page("/team");
+    assert_eq!(sim.shown.as_ref().map(|v| v.guide.as_str()), Some("team"));
+    assert_eq!(sim.state.suspended.as_ref().map(|a| (a.guide.as_str(), a.step)), Some(("setup", 1)));
+    // A reload keeps both.
+    sim.reload(json, "s1");
+    sim.page("/team");
+    sim.press("Done");
+    assert!(sim.shown.is_none());
+    sim.page("/home");
+    assert_eq!(sim.shown.as_ref().map(|v| (v.guide.as_str(), v.step.as_str())), Some(("setup", "b")));
+    assert_eq!(sim.state.suspended, None);
+}
