@@ -208,3 +208,13 @@ fn the_committed_schema_is_the_generated_one() {
         "guides/schema.json is stale: run `UPDATE_SCHEMA=1 cargo test -p waymark-cli` and commit it"
     );
 }
+
+#[test]
+fn the_codemap_names_every_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    for entry in std::fs::read_dir(root.join("crates")).expect("crates/") {
+        let name = entry.expect("entry").file_name().to_string_lossy().to_string();
+        assert!(map.contains(&format!("### `crates/{name}`")), "ARCHITECTURE.md has no section for crates/{name}");
+    }
+}
