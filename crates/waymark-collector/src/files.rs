@@ -1,0 +1,154 @@
+//! Static files: the agent's build at the site root and the demo app's routes.
+//!
+//! Request paths are joined segment by segment; `..`, hidden names (`.git`) and
+//! backslashes are refused, so nothing outside the served folders can be reached.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+use crate::AppState;
+use crate::http::{NO_CACHE, internal, not_found};
+
+/// `GET /`: the demo's landing page.
+pub(crate) async fn demo_index(State(s): State<AppState>) -> Response {
+    serve_file(&demo(&s).join("index.html")).await
+}
+
+/// `GET /pricing`.
+pub(crate) async fn demo_pricing(State(s): State<AppState>) -> Response {
+    serve_file(&demo(&s).join("pricing.html")).await
+}
+
+/// `GET /app` and `GET /app/`: the single-page app.
+pub(crate) async fn demo_app_root(State(s): State<AppState>) -> Response {
+    serve_file(&demo(&s).join("app").join("index.html")).await
+}
+
+/// `GET /app/<path>`: the file `app/<path>`, else `app/<path>.html`, else the SPA's
+/// `app/index.html` (its router shows the view or its own "not found").
+pub(crate) async fn demo_app(State(s): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+    let app = demo(&s).join("app");
+    let Some(file) = safe_join(&app, &path) else {
+        return not_found();
+    };
+    if is_file(&file).await {
+        return serve_file(&file).await;
+    }
+    let mut html = file.into_os_string();
+    html.push(".html");
+    let html = PathBuf::from(html);
+    if is_file(&html).await {
+        return serve_file(&html).await;
+    }
+    serve_file(&app.join("index.html")).await
+}
+
+/// `GET /<path>`: a file of the agent's build (`<root>/www/dist/<path>`), or 404.
+pub(crate) async fn dist(State(s): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+    match safe_join(&s.root.join("www").join("dist"), &path) {
+        Some(file) => serve_file(&file).await,
+        None => not_found(),
+    }
+}
+
+/// Anything no route knows (other methods than `GET` and `HEAD` on file paths).
+pub(crate) async fn fallback() -> Response {
+    not_found()
+}
+
+fn demo(s: &AppState) -> PathBuf {
+    s.root.join("www").join("demo")
+}
+
+/// `base` joined with the `/`-separated `rel`, or `None` when a segment could climb out
+/// or names a hidden file.
+pub(crate) fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
+    let mut out = base.to_path_buf();
+    for segment in rel.split('/') {
+        if segment.is_empty() {
+            continue;
+        }
+        if segment.starts_with('.') || segment.contains(['\\', '\0']) {
+            return None;
+        }
+        out.push(segment);
+    }
+    Some(out)
+}
+
+async fn is_file(path: &Path) -> bool {
+    tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file())
+}
+
+/// The file's bytes with its content type, or 404 when it is not a readable file.
+async fn serve_file(path: &Path) -> Response {
+    if !is_file(path).await {
+        return not_found();
+    }
+    match tokio::fs::read(path).await {
+        Ok(bytes) => {
+            let mut r = Response::new(Body::from(bytes));
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+            h.insert(header::CACHE_CONTROL, NO_CACHE);
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            r
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => not_found(),
+        Err(e) => internal(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// The media type of a file, by extension. `.wasm` must be `application/wasm` for
+/// `WebAssembly.instantiateStreaming`.
+pub(crate) fn content_type(path: &Path) -> &'static str {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("json" | "map") => "application/json",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_plain_segments_and_refuses_climbing_out() {
+        let base = Path::new("/srv/app");
+        assert_eq!(
+            safe_join(base, "settings/billing.html"),
+            Some(PathBuf::from("/srv/app/settings/billing.html"))
+        );
+        assert_eq!(safe_join(base, "//a///b/"), Some(PathBuf::from("/srv/app/a/b")));
+        assert_eq!(safe_join(base, ""), Some(PathBuf::from("/srv/app")));
+        for bad in ["..", "../etc/passwd", "a/../../b", ".git/config", "a\\..\\b", "a/.hidden"] {
+            assert_eq!(safe_join(base, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn knows_the_types_the_agent_needs() {
+        assert_eq!(content_type(Path::new("x/waymark_agent_bg.wasm")), "application/wasm");
+        assert_eq!(content_type(Path::new("waymark.js")), "text/javascript; charset=utf-8");
+        assert_eq!(content_type(Path::new("INDEX.HTML")), "text/html; charset=utf-8");
+        assert_eq!(content_type(Path::new("blob")), "application/octet-stream");
+    }
+}

@@ -1,0 +1,130 @@
+//! `GET /v1/guides`: the valid guides of the guides folder, reloaded on every request.
+//!
+//! The folder is small and edited live by CS teams, so there is no cache to go stale:
+//! each request reads it, loads every file together with [`waymark_core::load`] (ids and
+//! references are checked across files), prints each diagnostic to stderr and answers
+//! with the specs of the guides that loaded. A broken guide never hides the others.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use waymark_core::{CssSelectors, Source};
+
+use crate::AppState;
+use crate::http::{NO_CACHE, allow_any_origin, internal, json};
+
+/// The handler.
+pub(crate) async fn get_guides(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let dir = s.guides_dir.clone();
+    let body = match tokio::task::spawn_blocking(move || load_dir(&dir)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return allow_any_origin(internal(e)),
+        Err(e) => return allow_any_origin(internal(format!("loading guides failed: {e}"))),
+    };
+    let tag = etag(&body);
+    let Ok(tag_value) = HeaderValue::from_str(&tag) else {
+        return internal(format!("invalid etag {tag}"));
+    };
+    let not_modified = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| if_none_match_matches(v, &tag));
+    let mut r = if not_modified {
+        let mut r = Response::new(axum::body::Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
+        r
+    } else {
+        json(body)
+    };
+    r.headers_mut().insert(header::ETAG, tag_value);
+    allow_any_origin(r)
+}
+
+/// Loads the folder and serialises the valid guides' specs as a JSON array. Diagnostics go
+/// to stderr; a file that cannot be read is reported and skipped.
+pub(crate) fn load_dir(dir: &Path) -> Result<Vec<u8>, String> {
+    let mut files = Vec::new();
+    collect(dir, &mut files).map_err(|e| format!("cannot list guides in {}: {e}", dir.display()))?;
+    let mut texts = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file.strip_prefix(dir).unwrap_or(&file).display().to_string();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => texts.push((name, text)),
+            Err(e) => eprintln!("{name}: cannot read: {e}"),
+        }
+    }
+    let sources: Vec<Source<'_>> = texts.iter().map(|(name, text)| Source { name, text }).collect();
+    let loaded = waymark_core::load(&sources, &CssSelectors);
+    for d in &loaded.diagnostics {
+        eprintln!("{d}");
+    }
+    let specs: Vec<_> = loaded.guides.iter().map(|g| &g.spec).collect();
+    serde_json::to_vec(&specs).map_err(|e| format!("cannot serialise guides: {e}"))
+}
+
+/// Every `*.json` file under `dir` except `schema.json`, sorted, at any depth.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "json")
+            && path.file_name().is_some_and(|n| n != "schema.json")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A strong entity tag of `body`: its length and 64-bit FNV-1a hash (stable across builds
+/// and releases, unlike `std`'s hasher).
+pub(crate) fn etag(body: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in body {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("\"{:x}-{hash:016x}\"", body.len())
+}
+
+/// Whether an `If-None-Match` header value matches `tag` (weak comparison, as RFC 9110
+/// asks for this header: `W/` prefixes are ignored; `*` matches anything).
+pub(crate) fn if_none_match_matches(header: &str, tag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_are_quoted_stable_and_differ_with_the_body() {
+        assert_eq!(etag(b""), "\"0-cbf29ce484222325\"");
+        assert_ne!(etag(b"[1]"), etag(b"[2]"));
+        assert_eq!(etag(b"[1]"), etag(b"[1]"));
+    }
+
+    #[test]
+    fn if_none_match_lists_weak_tags_and_star() {
+        let tag = "\"3-abc\"";
+        assert!(if_none_match_matches("\"3-abc\"", tag));
+        assert!(if_none_match_matches("\"x\", W/\"3-abc\"", tag));
+        assert!(if_none_match_matches("*", tag));
+        assert!(!if_none_match_matches("\"3-abd\"", tag));
+        assert!(!if_none_match_matches("3-abc", tag));
+    }
+}

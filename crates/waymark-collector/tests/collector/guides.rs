@@ -1,0 +1,106 @@
+//! `GET /v1/guides`.
+
+use hyper::Method;
+
+use crate::support::{Site, get, guide, repo_root, request};
+
+fn ids(json: &serde_json::Value) -> Vec<String> {
+    json.as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn serves_the_valid_guides_as_json_with_cache_headers() {
+    let site = Site::new();
+    site.write("guides/nested/b.json", &format!("[{}, {}]", guide("beta"), guide("gamma")));
+    let server = site.serve().await;
+    let r = get(&server, "/v1/guides").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(r.header("cache-control"), "no-cache");
+    assert_eq!(r.header("access-control-allow-origin"), "*");
+    let etag = r.header("etag");
+    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 4, "strong etag: {etag}");
+    // schema.json is not a guide; nested folders are read; file order is kept.
+    assert_eq!(ids(&r.json()), ["alpha", "beta", "gamma"]);
+    let first = &r.json()[0];
+    assert_eq!(first["steps"][0]["kind"], "modal");
+    assert_eq!(first["trigger"]["on"], "page_load");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn answers_304_to_a_matching_if_none_match() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let first = get(&server, "/v1/guides").await;
+    let etag = first.header("etag").to_string();
+    for header in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
+        let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", &header)], Vec::new()).await;
+        assert_eq!(r.status, 304, "If-None-Match: {header}");
+        assert_eq!(r.header("etag"), etag);
+        assert_eq!(r.header("cache-control"), "no-cache");
+        assert!(r.body.is_empty());
+    }
+    let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", "\"stale\"")], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, first.body);
+}
+
+#[tokio::test]
+async fn reloads_the_folder_on_every_request() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let before = get(&server, "/v1/guides").await;
+    site.write("guides/z.json", &guide("zeta"));
+    let after = get(&server, "/v1/guides").await;
+    assert_eq!(ids(&after.json()), ["alpha", "zeta"]);
+    assert_ne!(before.header("etag"), after.header("etag"));
+    // The old tag no longer matches.
+    let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", before.header("etag"))], vec![])
+        .await;
+    assert_eq!(r.status, 200);
+    site.remove("guides/z.json");
+    assert_eq!(get(&server, "/v1/guides").await.header("etag"), before.header("etag"));
+}
+
+#[tokio::test]
+async fn skips_broken_guides_and_serves_the_others() {
+    let site = Site::new();
+    // Stage one (syntax), stage one (shape), stage two (meaning), and a duplicate id.
+    site.write("guides/b-syntax.json", "{ \"id\": ");
+    site.write("guides/c-typo.json", &guide("typo").replace("\"page_load\"", "\"page_lod\""));
+    site.write(
+        "guides/d-selector.json",
+        &guide("bad-selector").replace(r#""kind":"modal""#, r##""target":{"selector":"#a[["}"##),
+    );
+    site.write("guides/e-dup.json", &guide("alpha"));
+    site.write("guides/f-ok.json", &format!("[{}, {{\"id\": 3}}]", guide("ok")));
+    let server = site.serve().await;
+    let r = get(&server, "/v1/guides").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(ids(&r.json()), ["alpha", "ok"]);
+}
+
+#[tokio::test]
+async fn a_missing_folder_is_a_server_error() {
+    let site = Site::new();
+    let mut config = waymark_collector::Config::new(site.root());
+    config.guides_dir = site.root().join("no-such-folder");
+    let server = waymark_collector::serve(config).await.unwrap();
+    let r = get(&server, "/v1/guides").await;
+    assert_eq!(r.status, 500);
+    assert!(r.text().contains("no-such-folder"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn the_example_guides_all_load() {
+    let server = waymark_collector::serve(waymark_collector::Config::new(repo_root())).await.unwrap();
+    let r = get(&server, "/v1/guides").await;
+    assert_eq!(r.status, 200);
+    let mut ids = ids(&r.json());
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["announce-reports", "billing-setup", "first-project", "help-project-form", "invite-teammates"]
+    );
+}
