@@ -1,0 +1,685 @@
+//! The adapter's run loop: observations in, decisions out, one timer armed.
+//!
+//! Every browser resource (listeners, the mutation observer, the timer, the animation
+//! frame, the UI layer) is a field of [`Agent`], so tearing it down unhooks everything from
+//! the page. Entry points only queue work; [`Agent::drive`] runs the queue, so a host
+//! callback that calls back into the agent never re-enters the engine.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use gloo_events::{EventListener, EventListenerOptions};
+use gloo_render::AnimationFrame;
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use waymark_core::{
+    DismissHow, Engine, Guide, Identity, Input, Output, Session, Source, StallConfig, UserState, Watch,
+};
+use web_sys::{Document, Element, Window};
+
+use crate::page;
+use crate::ui::{Ui, UiAction};
+
+/// What the loader read from the script tag.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    key: String,
+    guides: Option<String>,
+    user: Option<String>,
+    account: Option<String>,
+    locale: Option<String>,
+}
+
+impl Config {
+    /// Reads `{key, guides, collector, user, account, locale}`.
+    pub fn from_js(v: &JsValue) -> Self {
+        Self {
+            key: page::prop(v, "key").unwrap_or_else(|| "default".into()),
+            guides: page::prop(v, "guides"),
+            user: page::prop(v, "user"),
+            account: page::prop(v, "account"),
+            locale: page::prop(v, "locale"),
+        }
+    }
+}
+
+/// The mutation observer and the callback it calls (kept alive together).
+type Observer = (web_sys::MutationObserver, Closure<dyn FnMut(js_sys::Array)>);
+
+enum Job {
+    Input(Input),
+    Timeout,
+}
+
+/// The running agent.
+pub(crate) struct Agent {
+    window: Window,
+    doc: Document,
+    config: Config,
+    session: (String, u64, u64),
+    engine: RefCell<Option<Engine>>,
+    guides: RefCell<Vec<Guide>>,
+    who: RefCell<Identity>,
+    ui: RefCell<Option<Ui>>,
+    watches: RefCell<Vec<Watch>>,
+    queue: RefCell<VecDeque<Job>>,
+    busy: Cell<bool>,
+    consent: Cell<bool>,
+    href: RefCell<String>,
+    callbacks: RefCell<Vec<(String, js_sys::Function)>>,
+    timer: RefCell<Option<(u64, Timeout)>>,
+    frame: RefCell<Option<AnimationFrame>>,
+    listeners: RefCell<Vec<EventListener>>,
+    observer: RefCell<Option<Observer>>,
+    last_activity: Cell<f64>,
+}
+
+thread_local! {
+    static RUNNING: RefCell<Option<Rc<Agent>>> = const { RefCell::new(None) };
+}
+
+/// Called on an internal panic: report it and unhook the agent so the page goes on.
+pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!(
+        "waymark: internal error, guides disabled: {info}"
+    )));
+    let agent = RUNNING.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()));
+    if let Some(a) = agent {
+        a.teardown();
+    }
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn warn(msg: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(msg));
+}
+
+impl Agent {
+    /// Hooks the agent into the page and starts loading the guides.
+    pub(crate) fn start(config: Config) -> Option<Rc<Self>> {
+        let window = web_sys::window()?;
+        let doc = window.document()?;
+        // `navigator.doNotTrack` is null when unset, so it is read as a plain value.
+        let dnt = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("doNotTrack"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .is_some_and(|v| v == "1");
+        let who = Identity {
+            user: config.user.clone(),
+            account: config.account.clone(),
+            locale: config
+                .locale
+                .clone()
+                .or_else(|| window.navigator().language())
+                .unwrap_or_else(|| "en".into()),
+            ..Identity::default()
+        };
+        let agent = Rc::new(Self {
+            session: session(&window),
+            href: RefCell::new(String::new()),
+            window,
+            doc,
+            config,
+            engine: RefCell::new(None),
+            guides: RefCell::new(Vec::new()),
+            who: RefCell::new(who),
+            ui: RefCell::new(None),
+            watches: RefCell::new(Vec::new()),
+            queue: RefCell::new(VecDeque::new()),
+            busy: Cell::new(false),
+            consent: Cell::new(!dnt),
+            callbacks: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            frame: RefCell::new(None),
+            listeners: RefCell::new(Vec::new()),
+            observer: RefCell::new(None),
+            last_activity: Cell::new(0.0),
+        });
+        RUNNING.with(|r| {
+            if let Ok(mut r) = r.try_borrow_mut() {
+                *r = Some(agent.clone());
+            }
+        });
+        let loading = agent.clone();
+        wasm_bindgen_futures::spawn_local(async move { loading.load().await });
+        Some(agent)
+    }
+
+    async fn load(self: Rc<Self>) {
+        let Some(url) = self.config.guides.clone() else {
+            warn("waymark: no data-guides URL on the script tag; nothing to show");
+            return;
+        };
+        let text = match fetch_text(&self.window, &url).await {
+            Ok(t) => t,
+            Err(e) => {
+                warn(&format!("waymark: cannot load guides from {url}: {e}"));
+                return;
+            }
+        };
+        let loaded =
+            waymark_core::load(&[Source { name: &url, text: &text }], &page::BrowserSelectors(&self.doc));
+        let errors: Vec<Input> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == waymark_core::Severity::Error)
+            .map(|d| {
+                warn(&format!("waymark: guide skipped: {d}"));
+                Input::GuideError { guide: d.guide.clone(), message: d.message.clone() }
+            })
+            .collect();
+        *self.guides.borrow_mut() = loaded.guides;
+        let Some(ui) = Ui::new(&self.doc) else {
+            warn("waymark: the page has no <body>; guides disabled");
+            return;
+        };
+        *self.ui.borrow_mut() = Some(ui);
+        self.build_engine();
+        self.hook();
+        for e in errors {
+            self.push(e);
+        }
+        let preview =
+            web_sys::UrlSearchParams::new_with_str(&self.window.location().search().unwrap_or_default())
+                .ok()
+                .and_then(|p| p.get("waymark-preview"));
+        if let Some(guide) = preview {
+            self.push(Input::Preview { guide });
+        }
+    }
+
+    /// A fresh engine for the identified user, resuming their persisted progress.
+    fn build_engine(&self) {
+        let state = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
+        let state = state.map(|s| UserState::from_json(&s)).unwrap_or_default();
+        let (id, seed, next_seq) = self.session.clone();
+        let engine = Engine::new(
+            self.guides.borrow().clone(),
+            state,
+            Session { id, seed, next_seq },
+            StallConfig::default(),
+        );
+        *self.engine.borrow_mut() = Some(engine);
+        self.href.borrow_mut().clear();
+        let who = self.who.borrow().clone();
+        let mut q = self.queue.borrow_mut();
+        q.push_front(Job::Input(Input::Page { url: self.window.location().href().unwrap_or_default() }));
+        q.push_front(Job::Input(Input::Identify(who)));
+        drop(q);
+        *self.href.borrow_mut() = self.window.location().href().unwrap_or_default();
+        self.drive();
+    }
+
+    fn state_key(&self) -> String {
+        let who = self.who.borrow();
+        format!("waymark:{}:{}", self.config.key, who.user.as_deref().unwrap_or("anonymous"))
+    }
+
+    fn storage(&self) -> Option<web_sys::Storage> {
+        self.window.local_storage().ok().flatten()
+    }
+
+    /// Queues an observation and runs the queue.
+    pub(crate) fn push(&self, input: Input) {
+        if let Ok(mut q) = self.queue.try_borrow_mut() {
+            q.push_back(Job::Input(input));
+        }
+        self.drive();
+    }
+
+    /// `identify`: a new user gets their own progress; traits update targeting.
+    pub(crate) fn identify(&self, user: Option<String>, traits: &JsValue) {
+        let mut who = self.who.borrow().clone();
+        let changed_user = user.is_some() && user != who.user;
+        who.user = user.or(who.user);
+        if let Some(obj) = traits.dyn_ref::<js_sys::Object>() {
+            let json = js_sys::JSON::stringify(obj).ok().and_then(|s| s.as_string()).unwrap_or_default();
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&json) {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("account", serde_json::Value::String(a)) => who.account = Some(a),
+                        ("locale", serde_json::Value::String(l)) => who.locale = l,
+                        ("account_traits", serde_json::Value::Object(t)) => {
+                            who.account_traits = t.into_iter().collect()
+                        }
+                        (_, v) => {
+                            who.user_traits.insert(k, v);
+                        }
+                    }
+                }
+            }
+        }
+        *self.who.borrow_mut() = who.clone();
+        if changed_user && self.engine.borrow().is_some() {
+            if let Some(ui) = self.ui.borrow_mut().as_mut() {
+                ui.hide();
+            }
+            self.build_engine();
+        } else {
+            self.push(Input::Identify(who));
+        }
+    }
+
+    pub(crate) fn on(&self, name: String, f: js_sys::Function) {
+        self.callbacks.borrow_mut().push((name, f));
+    }
+
+    pub(crate) fn consent(&self, granted: bool) {
+        self.consent.set(granted);
+    }
+
+    /// Runs queued work through the engine and applies its decisions; re-entrant calls
+    /// only queue.
+    fn drive(&self) {
+        if self.busy.replace(true) {
+            return;
+        }
+        loop {
+            let job = match self.queue.try_borrow_mut() {
+                Ok(mut q) => q.pop_front(),
+                Err(_) => None,
+            };
+            let Some(job) = job else { break };
+            let outputs = {
+                let Ok(mut engine) = self.engine.try_borrow_mut() else { break };
+                let Some(engine) = engine.as_mut() else {
+                    // Not loaded yet: keep the work for when the engine exists.
+                    if let (Job::Input(i), Ok(mut q)) = (job, self.queue.try_borrow_mut()) {
+                        q.push_front(Job::Input(i));
+                    }
+                    break;
+                };
+                match job {
+                    Job::Input(input) => engine.handle(now(), input),
+                    Job::Timeout => engine.handle_timeout(now()),
+                }
+                std::iter::from_fn(|| engine.poll_output()).collect::<Vec<_>>()
+            };
+            for o in outputs {
+                self.apply(o);
+            }
+        }
+        self.busy.set(false);
+        self.arm_timer();
+    }
+
+    fn apply(&self, output: Output) {
+        match output {
+            Output::Show(view) => {
+                let target = view.anchor.and_then(|a| self.element_of(a));
+                if let Ok(mut ui) = self.ui.try_borrow_mut()
+                    && let Some(ui) = ui.as_mut()
+                {
+                    ui.show(*view, target.as_ref(), &self.window);
+                }
+            }
+            Output::Hide { .. } => {
+                if let Ok(mut ui) = self.ui.try_borrow_mut()
+                    && let Some(ui) = ui.as_mut()
+                {
+                    ui.hide();
+                }
+            }
+            Output::Watch(ws) => {
+                *self.watches.borrow_mut() = ws;
+                let facts = page::facts(&self.doc, &self.watches.borrow());
+                if let Ok(mut q) = self.queue.try_borrow_mut() {
+                    q.push_back(Job::Input(Input::Facts(facts)));
+                }
+            }
+            Output::Persist(state) => {
+                if self.consent.get()
+                    && let Some(s) = self.storage()
+                {
+                    let _ = s.set_item(&self.state_key(), &state.to_json());
+                }
+            }
+            Output::Event(e) => {
+                if let Some(s) = self.window.session_storage().ok().flatten() {
+                    let _ = s.set_item("waymark:seq", &(e.seq + 1).to_string());
+                }
+                if self.consent.get() {
+                    self.notify(&e);
+                }
+            }
+            Output::Open(url) => {
+                if url.starts_with("http") {
+                    let _ = self.window.open_with_url_and_target_and_features(&url, "_blank", "noopener");
+                } else {
+                    let _ = self.window.location().assign(&url);
+                }
+            }
+            Output::Warning(w) => warn(&w),
+            _ => {}
+        }
+    }
+
+    /// Calls the host's `waymark.on` callbacks; a throwing callback is reported, not raised.
+    fn notify(&self, e: &waymark_core::Event) {
+        let Ok(json) = serde_json::to_string(e) else { return };
+        let Ok(value) = js_sys::JSON::parse(&json) else { return };
+        let kind = js_sys::Reflect::get(&value, &JsValue::from_str("type"))
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
+        let callbacks: Vec<js_sys::Function> = self
+            .callbacks
+            .borrow()
+            .iter()
+            .filter(|(n, _)| n == "event" || *n == kind)
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in callbacks {
+            if let Err(err) = f.call1(&JsValue::NULL, &value) {
+                web_sys::console::warn_2(&JsValue::from_str("waymark: an `on` callback threw:"), &err);
+            }
+        }
+    }
+
+    fn element_of(&self, watch: u32) -> Option<Element> {
+        let ws = self.watches.borrow();
+        ws.iter().find(|w| w.id == watch).and_then(|w| page::find(&self.doc, w))
+    }
+
+    fn arm_timer(&self) {
+        let next = self.engine.try_borrow().ok().and_then(|e| e.as_ref().and_then(Engine::poll_timeout));
+        let Ok(mut timer) = self.timer.try_borrow_mut() else { return };
+        match next {
+            None => *timer = None,
+            Some(at) if timer.as_ref().is_some_and(|(t, _)| *t == at) => {}
+            Some(at) => {
+                let delay = u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000);
+                let fire = RUNNING.with(|r| r.borrow().clone());
+                *timer = Some((
+                    at,
+                    Timeout::new(delay, move || {
+                        if let Some(a) = fire {
+                            if let Ok(mut t) = a.timer.try_borrow_mut() {
+                                *t = None;
+                            }
+                            if let Ok(mut q) = a.queue.try_borrow_mut() {
+                                q.push_back(Job::Timeout);
+                            }
+                            a.drive();
+                        }
+                    }),
+                ));
+            }
+        }
+    }
+
+    /// Coalesces page changes into one evaluation per animation frame.
+    fn schedule_frame(&self) {
+        let Ok(mut frame) = self.frame.try_borrow_mut() else { return };
+        if frame.is_some() {
+            return;
+        }
+        *frame = Some(gloo_render::request_animation_frame(|_| {
+            if let Some(a) = RUNNING.with(|r| r.borrow().clone()) {
+                if let Ok(mut f) = a.frame.try_borrow_mut() {
+                    *f = None;
+                }
+                a.on_frame();
+            }
+        }));
+    }
+
+    fn on_frame(&self) {
+        let href = self.window.location().href().unwrap_or_default();
+        if *self.href.borrow() != href {
+            *self.href.borrow_mut() = href.clone();
+            self.push(Input::Page { url: href });
+        }
+        let facts = page::facts(&self.doc, &self.watches.borrow());
+        self.push(Input::Facts(facts));
+        self.reposition();
+    }
+
+    fn reposition(&self) {
+        let anchor = self.ui.borrow().as_ref().and_then(|u| u.shown().and_then(|v| v.anchor));
+        let target = anchor.and_then(|a| self.element_of(a));
+        if let Ok(mut ui) = self.ui.try_borrow_mut()
+            && let Some(ui) = ui.as_mut()
+        {
+            ui.place(target.as_ref(), &self.window);
+        }
+    }
+
+    /// Registers every listener and the mutation observer.
+    fn hook(self: &Rc<Self>) {
+        let capture = EventListenerOptions::run_in_capture_phase();
+        let passive = EventListenerOptions { passive: true, ..EventListenerOptions::run_in_capture_phase() };
+        let mut ls = Vec::new();
+        let doc: &web_sys::EventTarget = self.doc.as_ref();
+        let win: &web_sys::EventTarget = self.window.as_ref();
+
+        let a = self.clone();
+        ls.push(EventListener::new_with_options(doc, "click", passive, move |e| a.on_click(e)));
+        let a = self.clone();
+        ls.push(EventListener::new_with_options(doc, "input", passive, move |e| a.on_input(e)));
+        let a = self.clone();
+        ls.push(EventListener::new_with_options(doc, "invalid", passive, move |e| {
+            if let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                a.push(Input::Invalid { field: page::field_name(&el) });
+            }
+        }));
+        let a = self.clone();
+        ls.push(EventListener::new_with_options(doc, "keydown", capture, move |e| a.on_key(e)));
+        for name in ["pointerdown", "wheel", "touchstart"] {
+            let a = self.clone();
+            ls.push(EventListener::new_with_options(doc, name, passive, move |_| a.activity()));
+        }
+        for name in ["scroll", "resize"] {
+            let a = self.clone();
+            ls.push(EventListener::new_with_options(win, name, passive, move |_| {
+                a.activity();
+                a.schedule_frame();
+            }));
+        }
+        for name in ["popstate", "hashchange", "waymark:navigate"] {
+            let a = self.clone();
+            ls.push(EventListener::new(win, name, move |_| a.schedule_frame()));
+        }
+        for name in ["visibilitychange", "focus", "blur"] {
+            let a = self.clone();
+            let target = if name == "visibilitychange" { doc } else { win };
+            ls.push(EventListener::new(target, name, move |_| {
+                let visible = !a.doc.hidden() && a.doc.has_focus().unwrap_or(true);
+                a.push(Input::Visibility { visible });
+            }));
+        }
+        *self.listeners.borrow_mut() = ls;
+
+        let a = self.clone();
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| {
+            if let Ok(mut q) = a.queue.try_borrow_mut() {
+                q.push_back(Job::Input(Input::DomChanged));
+            }
+            a.schedule_frame();
+        });
+        if let (Ok(observer), Some(body)) =
+            (web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()), self.doc.body())
+        {
+            let init = web_sys::MutationObserverInit::new();
+            init.set_child_list(true);
+            init.set_subtree(true);
+            init.set_attributes(true);
+            init.set_attribute_filter(&js_sys::Array::of3(
+                &"class".into(),
+                &"style".into(),
+                &"hidden".into(),
+            ));
+            if observer.observe_with_options(&body, &init).is_ok() {
+                *self.observer.borrow_mut() = Some((observer, callback));
+            }
+        }
+    }
+
+    fn activity(&self) {
+        // Activity only resets the idle clock: once per half second is plenty.
+        let t = js_sys::Date::now();
+        if t - self.last_activity.get() > 500.0 {
+            self.last_activity.set(t);
+            self.push(Input::Activity);
+        }
+    }
+
+    fn in_layer(&self, e: &web_sys::Event) -> Option<Element> {
+        // Events from inside the shadow root are retargeted to the host element.
+        let target = e.target()?.dyn_into::<Element>().ok()?;
+        let ui = self.ui.borrow();
+        let root = ui.as_ref()?.root();
+        if !target.is_same_node(Some(root)) {
+            return None;
+        }
+        let path = e.composed_path();
+        path.get(0).dyn_into::<Element>().ok()
+    }
+
+    fn on_click(&self, e: &web_sys::Event) {
+        if let Some(inner) = self.in_layer(e) {
+            let action = self.ui.borrow().as_ref().and_then(|u| u.action_for(&inner));
+            let shown = self
+                .ui
+                .borrow()
+                .as_ref()
+                .and_then(|u| u.shown().map(|v| (v.guide.clone(), v.step.clone(), v.anchor)));
+            match (action, shown) {
+                (Some(UiAction::Button(index)), Some((guide, step, _))) => {
+                    self.push(Input::Button { guide, step, index })
+                }
+                (Some(UiAction::Close), _) => self.push(Input::Dismiss(DismissHow::Button)),
+                (Some(UiAction::OpenHotspot), Some((_, _, anchor))) => {
+                    let target = anchor.and_then(|a| self.element_of(a));
+                    if let Ok(mut ui) = self.ui.try_borrow_mut()
+                        && let Some(ui) = ui.as_mut()
+                    {
+                        ui.open_hotspot(target.as_ref(), &self.window);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let hits: Vec<u32> =
+            self.watches.borrow().iter().filter(|w| page::hits(&el, w)).map(|w| w.id).collect();
+        let (x, y) = e
+            .dyn_ref::<web_sys::MouseEvent>()
+            .map_or((0.0, 0.0), |m| (f64::from(m.client_x()), f64::from(m.client_y())));
+        self.last_activity.set(js_sys::Date::now());
+        self.push(Input::Click { x, y, hits, actionable: page::actionable(&el) });
+    }
+
+    fn on_input(&self, e: &web_sys::Event) {
+        let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let tested: Vec<(u32, bool)> = self
+            .watches
+            .borrow()
+            .iter()
+            .filter_map(|w| {
+                let test = w.input.as_ref()?;
+                if !page::hits(&el, w) {
+                    return None;
+                }
+                let (value, valid) = page::value_and_validity(&el)?;
+                Some((w.id, test.passes(&value, valid)))
+            })
+            .collect();
+        if tested.is_empty() {
+            self.activity();
+        }
+        for (watch, passed) in tested {
+            self.push(Input::Typed { watch, passed });
+        }
+    }
+
+    fn on_key(&self, e: &web_sys::Event) {
+        let Some(k) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+        let shown = self.ui.borrow().as_ref().is_some_and(|u| u.shown().is_some());
+        if k.key() == "Escape" && shown {
+            self.push(Input::Dismiss(DismissHow::Escape));
+            return;
+        }
+        if k.key() == "Tab" && self.ui.borrow().as_ref().is_some_and(Ui::traps_focus) {
+            let active = self.in_layer(e);
+            let moved = self.ui.borrow().as_ref().is_some_and(|u| u.trap_tab(k.shift_key(), active));
+            if moved {
+                e.prevent_default();
+            }
+        }
+        self.activity();
+    }
+
+    /// Unhooks everything from the page.
+    fn teardown(&self) {
+        if let Ok(mut ls) = self.listeners.try_borrow_mut() {
+            ls.clear();
+        }
+        if let Ok(mut o) = self.observer.try_borrow_mut()
+            && let Some((observer, _)) = o.take()
+        {
+            observer.disconnect();
+        }
+        if let Ok(mut t) = self.timer.try_borrow_mut() {
+            *t = None;
+        }
+        if let Ok(mut f) = self.frame.try_borrow_mut() {
+            *f = None;
+        }
+        if let Ok(mut ui) = self.ui.try_borrow_mut()
+            && let Some(mut ui) = ui.take()
+        {
+            ui.remove();
+        }
+    }
+}
+
+/// The session id (kept for 30 minutes of inactivity in `sessionStorage`), fresh random
+/// bits for event ids, and the sequence number to continue from.
+fn session(window: &Window) -> (String, u64, u64) {
+    let mut bytes = [0u8; 16];
+    if let Ok(c) = window.crypto() {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
+    }
+    let seed = bytes.iter().take(8).fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let store = window.session_storage().ok().flatten();
+    let t = now();
+    let existing = store.as_ref().and_then(|s| s.get_item("waymark:session").ok().flatten()).and_then(|v| {
+        let (id, last) = v.split_once('|')?;
+        (t.saturating_sub(last.parse().ok()?) < 30 * 60 * 1000).then(|| id.to_string())
+    });
+    let (id, seq) = match existing {
+        Some(id) => {
+            let seq = store
+                .as_ref()
+                .and_then(|s| s.get_item("waymark:seq").ok().flatten())
+                .and_then(|v| v.parse().ok());
+            (id, seq.unwrap_or(0))
+        }
+        None => (bytes.iter().skip(8).map(|b| format!("{b:02x}")).collect(), 0),
+    };
+    if let Some(s) = store {
+        let _ = s.set_item("waymark:session", &format!("{id}|{t}"));
+    }
+    (id, seed, seq)
+}
+
+async fn fetch_text(window: &Window, url: &str) -> Result<String, String> {
+    let describe = |e: JsValue| {
+        e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok()?.as_string()).unwrap_or_default()
+    };
+    let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.map_err(describe)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let text =
+        wasm_bindgen_futures::JsFuture::from(resp.text().map_err(describe)?).await.map_err(describe)?;
+    text.as_string().ok_or_else(|| "the body is not text".to_string())
+}

@@ -1,0 +1,127 @@
+//! Reading the host page: configuration, element facts for watched selectors, what a
+//! click hit, and names for form fields. Read-only: nothing here changes the page.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+use waymark_core::{Fact, Rect, SelectorCheck, Watch};
+use web_sys::{Document, Element};
+
+/// The browser's own CSS parser decides whether a selector is valid.
+pub(crate) struct BrowserSelectors<'a>(pub(crate) &'a Document);
+
+impl SelectorCheck for BrowserSelectors<'_> {
+    fn check(&self, selector: &str) -> Result<(), String> {
+        self.0.query_selector(selector).map(|_| ()).map_err(|_| "the browser cannot parse it".to_string())
+    }
+}
+
+/// The element a watch describes: its selector, else its fallbacks, filtered by text.
+pub(crate) fn find(doc: &Document, w: &Watch) -> Option<Element> {
+    std::iter::once(&w.selector).chain(&w.fallbacks).find_map(|sel| match &w.text {
+        None => doc.query_selector(sel).ok().flatten(),
+        Some(text) => {
+            let all = doc.query_selector_all(sel).ok()?;
+            (0..all.length())
+                .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
+                .find(|el| has_text(el, text))
+        }
+    })
+}
+
+fn has_text(el: &Element, text: &str) -> bool {
+    el.text_content().is_some_and(|t| t.trim().to_lowercase().contains(&text.trim().to_lowercase()))
+}
+
+/// Whether `el` is, or is inside, the element the watch describes.
+pub(crate) fn hits(el: &Element, w: &Watch) -> bool {
+    std::iter::once(&w.selector).chain(&w.fallbacks).any(|sel| {
+        el.closest(sel)
+            .ok()
+            .flatten()
+            .is_some_and(|found| w.text.as_ref().is_none_or(|t| has_text(&found, t)))
+    })
+}
+
+/// The viewport rectangle of an element.
+pub(crate) fn rect(el: &Element) -> Rect {
+    let r = el.get_bounding_client_rect();
+    Rect { x: r.x(), y: r.y(), width: r.width(), height: r.height() }
+}
+
+/// The facts for every watch.
+pub(crate) fn facts(doc: &Document, watches: &[Watch]) -> Vec<Fact> {
+    watches
+        .iter()
+        .map(|w| match find(doc, w) {
+            Some(el) => {
+                let r = rect(&el);
+                let visible = r.width > 0.0 || r.height > 0.0;
+                Fact { watch: w.id, present: true, visible, rect: Some(r) }
+            }
+            None => Fact { watch: w.id, present: false, visible: false, rect: None },
+        })
+        .collect()
+}
+
+/// Whether a clicked element looks clickable (a click on it should do something).
+pub(crate) fn actionable(el: &Element) -> bool {
+    const CLICKABLE: &str = "a[href],button,input,select,textarea,label,summary,[role=button],[role=link],[role=tab],[role=menuitem],[onclick],[contenteditable=true]";
+    el.closest(CLICKABLE).ok().flatten().is_some()
+}
+
+/// A short, value-free name for a form field (`#project-name`, `[name=email]`, `input`).
+pub(crate) fn field_name(el: &Element) -> String {
+    let id = el.id();
+    if !id.is_empty() {
+        return format!("#{id}");
+    }
+    match el.get_attribute("name") {
+        Some(name) => format!("[name={name}]"),
+        None => el.tag_name().to_lowercase(),
+    }
+}
+
+/// The value and constraint validity of a form control, read only to run an input test.
+pub(crate) fn value_and_validity(el: &Element) -> Option<(String, bool)> {
+    if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+        return Some((i.value(), i.check_validity()));
+    }
+    if let Some(t) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        return Some((t.value(), t.check_validity()));
+    }
+    el.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| (s.value(), s.check_validity()))
+}
+
+/// A string property of a JS object, if present.
+pub(crate) fn prop(obj: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(obj, &JsValue::from_str(name)).ok()?.as_string().filter(|s| !s.is_empty())
+}
+
+/// The height of fixed or sticky bars at the top of the viewport, so cards avoid them.
+pub(crate) fn top_inset(doc: &Document, window: &web_sys::Window, width: f64) -> f64 {
+    let mut inset: f64 = 0.0;
+    for x in [8.0, width / 2.0, width - 8.0] {
+        let el = doc.element_from_point(x as f32, 1.0);
+        let mut cur = el;
+        while let Some(e) = cur {
+            if e.id() == "waymark-root" {
+                break;
+            }
+            let fixed = window
+                .get_computed_style(&e)
+                .ok()
+                .flatten()
+                .and_then(|s| s.get_property_value("position").ok())
+                .is_some_and(|p| p == "fixed" || p == "sticky");
+            if fixed {
+                let r = e.get_bounding_client_rect();
+                if r.top() <= 1.0 && r.height() < 200.0 {
+                    inset = inset.max(r.bottom());
+                }
+                break;
+            }
+            cur = e.parent_element();
+        }
+    }
+    inset
+}

@@ -1,0 +1,39 @@
+/* Waymark loader. Reads its own data-* attributes, queues the window.waymark API until the
+   agent is ready, streams the wasm in, and never throws into the host page: where wasm is
+   unavailable or blocked it warns once and leaves the page untouched. */
+(function (w, d) {
+  var s = d.currentScript, q = w.waymark && w.waymark.q || [], agent = null, dead = false;
+  function call(m, a) {
+    if (dead) return;
+    if (!agent) { q.push([m, a]); return; }
+    try { agent[m].apply(agent, a); } catch (e) { dead = true; console.warn("waymark: disabled", e); }
+  }
+  var api = { q: q };
+  "identify track start dismiss on consent".split(" ").forEach(function (m) {
+    api[m] = function () { call(m, [].slice.call(arguments)); };
+  });
+  w.waymark = api;
+  if (!s || !s.src) return;
+  if (typeof WebAssembly != "object") { console.warn("waymark: WebAssembly is unavailable; guides disabled"); return; }
+  // Single-page apps navigate with the History API: let the agent hear it.
+  ["pushState", "replaceState"].forEach(function (m) {
+    var orig = history[m];
+    history[m] = function () {
+      var r = orig.apply(this, arguments);
+      try { w.dispatchEvent(new Event("waymark:navigate")); } catch (e) { /* never break navigation */ }
+      return r;
+    };
+  });
+  var ds = s.dataset, base = s.src.replace(/[^\/?#]*([?#].*)?$/, "");
+  var cfg = { key: ds.key, guides: ds.guides, collector: ds.collector, user: ds.user, account: ds.account, locale: ds.locale };
+  import(base + "waymark_agent.js").then(function (m) {
+    return m.default({ module_or_path: base + "waymark_agent_bg.wasm" }).then(function () {
+      agent = m.start(cfg) || null;
+      if (!agent) { dead = true; return; }
+      q.splice(0).forEach(function (c) { call(c[0], c[1]); });
+    });
+  }).catch(function (e) {
+    dead = true;
+    console.warn("waymark: guides disabled (" + (e && e.message || e) + ")");
+  });
+})(window, document);
