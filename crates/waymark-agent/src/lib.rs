@@ -70,3 +70,6 @@ impl Waymark {
         self.agent.consent(granted.is_truthy());
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;

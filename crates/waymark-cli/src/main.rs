@@ -1,4 +1,4 @@
-//! `waymark`: lint guide files and print the guide JSON Schema.
+//! `waymark`: lint guide files, print the guide JSON Schema, serve the agent and demo.
 //!
 //! Exit codes: 0 when clean (warnings allowed), 1 when any guide has an error, 2 on a
 //! usage error or a file that cannot be read.
@@ -30,6 +30,18 @@ enum Command {
     },
     /// Print the JSON Schema of the guide format.
     Schema,
+    /// Serve the agent, the guides, the event intake and the demo app.
+    Serve {
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// The repository root holding `www/dist` (the built agent) and `www/demo`.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The folder of guide files.
+        #[arg(long, default_value = "guides")]
+        guides: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -48,10 +60,26 @@ fn main() -> ExitCode {
             print!("{}", waymark_core::schema::guide_schema_json());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { addr, root, guides } => {
+            serve(waymark_collector::Config { addr, root, guides_dir: guides })
+        }
     };
     result.unwrap_or_else(|e| {
         eprintln!("waymark: {e:#}");
         ExitCode::from(2)
+    })
+}
+
+fn serve(config: waymark_collector::Config) -> Result<ExitCode> {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    runtime.block_on(async {
+        let running = waymark_collector::serve(config).await?;
+        println!("Waymark is serving the demo app with the agent: {}", running.url("/app"));
+        println!("Guides: {}   (Ctrl-C to stop)", running.url("/v1/guides"));
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        running.shutdown().await?;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

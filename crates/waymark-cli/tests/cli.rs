@@ -215,6 +215,9 @@ fn the_codemap_names_every_crate() {
     let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
     for entry in std::fs::read_dir(root.join("crates")).expect("crates/") {
         let name = entry.expect("entry").file_name().to_string_lossy().to_string();
-        assert!(map.contains(&format!("### `crates/{name}`")), "ARCHITECTURE.md has no section for crates/{name}");
+        assert!(
+            map.contains(&format!("### `crates/{name}`")),
+            "ARCHITECTURE.md has no section for crates/{name}"
+        );
     }
 }

@@ -1,0 +1,203 @@
+//! The adapter in real headless Chromium (wasm-bindgen-test): rendering, isolation,
+//! placement against a live target, element facts, and the whole agent on a page.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use waymark_core::format::{ButtonAction, Placement, StepKind};
+use waymark_core::markdown;
+use waymark_core::{ButtonView, StepView, Watch};
+use web_sys::{Document, Element, HtmlElement};
+
+use crate::page;
+use crate::ui::Ui;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn doc() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn view(kind: StepKind, anchor: Option<u32>, body: &str) -> StepView {
+    StepView {
+        guide: "g".into(),
+        step: "s".into(),
+        index: 0,
+        total: 2,
+        kind,
+        anchor,
+        placement: Placement::Bottom,
+        title: "Title <b>".into(),
+        body: markdown::parse(body).unwrap(),
+        buttons: vec![ButtonView { action: ButtonAction::Next, label: "Next".into(), url: None }],
+        locale: "en".into(),
+        rtl: false,
+        preview: false,
+    }
+}
+
+fn card(root: &Element) -> HtmlElement {
+    root.shadow_root().unwrap().query_selector(".wm-card").unwrap().unwrap().dyn_into().unwrap()
+}
+
+fn add(html_id: &str, style: &str) -> HtmlElement {
+    let el: HtmlElement = doc().create_element("button").unwrap().dyn_into().unwrap();
+    el.set_id(html_id);
+    el.set_text_content(Some("Target"));
+    el.set_attribute("style", style).unwrap();
+    doc().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+#[wasm_bindgen_test]
+fn renders_in_an_open_shadow_root_as_text_never_html() {
+    let window = web_sys::window().unwrap();
+    let mut ui = Ui::new(&doc()).unwrap();
+    ui.show(view(StepKind::Modal, None, "Use **bold** and a < b <3"), None, &window);
+    let c = card(ui.root());
+    assert_eq!(c.get_attribute("role").as_deref(), Some("dialog"));
+    assert_eq!(c.get_attribute("data-waymark-guide").as_deref(), Some("g"));
+    assert_eq!(c.get_attribute("data-side").as_deref(), Some("center"));
+    let title = c.query_selector(".wm-title").unwrap().unwrap();
+    assert_eq!(title.text_content().as_deref(), Some("Title <b>"));
+    assert!(title.query_selector("b").unwrap().is_none(), "guide text is never parsed as HTML");
+    assert_eq!(c.query_selector("strong").unwrap().unwrap().text_content().as_deref(), Some("bold"));
+    assert_eq!(
+        c.query_selector("button[data-action=next]").unwrap().unwrap().text_content().as_deref(),
+        Some("Next")
+    );
+    // A modal takes focus.
+    let active = ui.root().shadow_root().unwrap().active_element().unwrap();
+    assert_eq!(active.get_attribute("data-action").as_deref(), Some("next"));
+    ui.remove();
+    assert!(!ui.root().is_connected());
+}
+
+#[wasm_bindgen_test]
+fn host_css_does_not_reach_the_card() {
+    let window = web_sys::window().unwrap();
+    let style = doc().create_element("style").unwrap();
+    style.set_text_content(Some(
+        "* { letter-spacing: 9px !important; font-family: serif !important; box-sizing: content-box !important } div { color: red !important }",
+    ));
+    doc().head().unwrap().append_child(&style).unwrap();
+    let mut ui = Ui::new(&doc()).unwrap();
+    ui.show(view(StepKind::Modal, None, "Hello"), None, &window);
+    let cs = window.get_computed_style(&card(ui.root())).unwrap().unwrap();
+    assert_eq!(cs.get_property_value("letter-spacing").unwrap(), "normal");
+    assert_eq!(cs.get_property_value("box-sizing").unwrap(), "border-box");
+    assert!(!cs.get_property_value("font-family").unwrap().starts_with("serif"));
+    assert_eq!(cs.get_property_value("color").unwrap(), "rgb(31, 36, 48)");
+    ui.remove();
+    style.remove();
+}
+
+#[wasm_bindgen_test]
+fn an_anchored_card_sits_on_its_side_inside_the_viewport() {
+    let window = web_sys::window().unwrap();
+    let target = add("anchor-a", "position:fixed;left:20px;top:200px;width:120px;height:30px");
+    let mut ui = Ui::new(&doc()).unwrap();
+    ui.show(view(StepKind::Tooltip, Some(1), "Below the target"), Some(&target), &window);
+    let c = card(ui.root());
+    assert_eq!(c.get_attribute("data-side").as_deref(), Some("bottom"));
+    let (t, r) = (target.get_bounding_client_rect(), c.get_bounding_client_rect());
+    assert!(r.top() >= t.bottom(), "card below its target");
+    assert!(
+        r.left() >= 0.0 && r.right() <= window.inner_width().unwrap().as_f64().unwrap(),
+        "inside the viewport"
+    );
+    // The target moves: placing again follows it.
+    target.style().set_property("top", "400px").unwrap();
+    ui.place(Some(&target), &window);
+    let (t, r) = (target.get_bounding_client_rect(), c.get_bounding_client_rect());
+    let vh = window.inner_height().unwrap().as_f64().unwrap();
+    assert!(
+        r.top() >= t.bottom() || r.bottom() <= t.top(),
+        "moved with the target: {} {} {} {} vh {vh}",
+        t.top(),
+        t.bottom(),
+        r.top(),
+        r.bottom()
+    );
+    ui.remove();
+    target.remove();
+}
+
+#[wasm_bindgen_test]
+fn facts_use_fallbacks_and_text() {
+    let a = add("fact-a", "");
+    a.set_text_content(Some("New project"));
+    a.set_class_name("cta");
+    let watch = |selector: &str, fallbacks: &[&str], text: Option<&str>| Watch {
+        id: 7,
+        selector: selector.into(),
+        text: text.map(str::to_string),
+        fallbacks: fallbacks.iter().map(|s| s.to_string()).collect(),
+        input: None,
+    };
+    let f = page::facts(&doc(), &[watch("#missing", &[".cta"], None)]);
+    assert!(f[0].present && f[0].visible && f[0].rect.is_some());
+    let f = page::facts(&doc(), &[watch("button.cta", &[], Some("new PROJECT"))]);
+    assert!(f[0].present);
+    let f = page::facts(&doc(), &[watch("button.cta", &[], Some("Delete"))]);
+    assert!(!f[0].present);
+    let inner = doc().create_element("span").unwrap();
+    a.append_child(&inner).unwrap();
+    assert!(page::hits(&inner, &watch("#fact-a", &[], None)), "a click inside the target hits it");
+    assert!(page::actionable(&inner));
+    assert_eq!(page::field_name(&a), "#fact-a");
+    a.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
+    let guides = r##"[{"id":"late","name":"Late","steps":[{"id":"a","target":{"selector":"#late-target"},"title":"Hi","advance":{"on":"click"}},{"id":"b","kind":"modal","title":"Two"}]}]"##;
+    let url = format!("data:application/json,{}", js_sys::encode_uri_component(guides));
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"key".into(), &"test".into()).unwrap();
+    js_sys::Reflect::set(&config, &"guides".into(), &url.into()).unwrap();
+    js_sys::Reflect::set(&config, &"user".into(), &"u1".into()).unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let agent = crate::start(config.into()).unwrap();
+    let shadow_card = || {
+        doc()
+            .get_element_by_id("waymark-root")
+            .and_then(|r| r.shadow_root())
+            .and_then(|s| s.query_selector(".wm-card").ok().flatten())
+    };
+    sleep(300).await;
+    assert!(shadow_card().is_none(), "no card before its target exists");
+    let target = add("late-target", "position:fixed;left:300px;top:300px");
+    sleep(300).await;
+    let c = shadow_card().expect("the mutation observer noticed the late target");
+    assert_eq!(c.get_attribute("data-waymark-step").as_deref(), Some("a"));
+    target.click();
+    sleep(100).await;
+    assert_eq!(shadow_card().and_then(|c| c.get_attribute("data-waymark-step")).as_deref(), Some("b"));
+    let saved = storage.get_item("waymark:test:u1").unwrap().unwrap_or_default();
+    assert!(saved.contains("\"active\":{\"guide\":\"late\""), "{saved}");
+    let esc = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &{
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key("Escape");
+        init.set_bubbles(true);
+        init
+    })
+    .unwrap();
+    doc().dispatch_event(&esc).unwrap();
+    sleep(100).await;
+    assert!(shadow_card().is_none(), "Escape dismisses");
+    assert!(storage.get_item("waymark:test:u1").unwrap().unwrap_or_default().contains("\"dismissed\":"));
+    drop(agent);
+    target.remove();
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
