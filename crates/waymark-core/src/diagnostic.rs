@@ -134,6 +134,7 @@ pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a st
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).
+#[cfg(feature = "diagnostics")]
 pub(crate) fn escape_segment(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }

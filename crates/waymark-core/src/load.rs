@@ -5,9 +5,12 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+#[cfg(feature = "diagnostics")]
 use serde_path_to_error::Segment;
 
-use crate::diagnostic::{Finding, did_you_mean, escape_segment};
+#[cfg(feature = "diagnostics")]
+use crate::diagnostic::escape_segment;
+use crate::diagnostic::{Finding, did_you_mean};
 use crate::format::{GuideSpec, StepSpec};
 
 /// A guide that passed stage one, with the pointer of its object in the file.
@@ -83,6 +86,7 @@ fn parse_guide(value: Value, pointer: &str, findings: &mut Vec<Finding>) -> Opti
 
 /// Deserialises `value`, reporting each failing top-level field and retrying without it;
 /// returns the value only when nothing failed.
+#[cfg(feature = "diagnostics")]
 fn deserialize_all<T: DeserializeOwned>(
     mut value: Value,
     base: &str,
@@ -119,6 +123,14 @@ fn deserialize_all<T: DeserializeOwned>(
     None
 }
 
+/// Without the `diagnostics` feature (the browser agent, which gets guides the collector
+/// already linted) a failing value is reported once, at the value itself.
+#[cfg(not(feature = "diagnostics"))]
+fn deserialize_all<T: DeserializeOwned>(value: Value, base: &str, findings: &mut Vec<Finding>) -> Option<T> {
+    T::deserialize(&value).map_err(|e| findings.push(classify(&e.to_string(), base))).ok()
+}
+
+#[cfg(feature = "diagnostics")]
 fn pointer_of(base: &str, segments: &[&Segment]) -> String {
     let mut p = base.to_string();
     for s in segments {

@@ -4,10 +4,14 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
+#[cfg(feature = "diagnostics")]
 use jsonc_parser::ast::{ObjectPropName, Value};
+#[cfg(feature = "diagnostics")]
 use jsonc_parser::common::Ranged;
+#[cfg(feature = "diagnostics")]
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
+#[cfg(feature = "diagnostics")]
 use crate::diagnostic::escape_segment;
 
 /// A source text with a lazily built index from JSON pointer to byte offset (built only
@@ -48,6 +52,13 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Without the `diagnostics` feature nothing is indexed: problems point at line 1.
+#[cfg(not(feature = "diagnostics"))]
+fn build_index(_: &str) -> HashMap<String, usize> {
+    HashMap::new()
+}
+
+#[cfg(feature = "diagnostics")]
 fn build_index(text: &str) -> HashMap<String, usize> {
     let mut index = HashMap::new();
     if let Ok(parsed) = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default())
@@ -60,6 +71,7 @@ fn build_index(text: &str) -> HashMap<String, usize> {
 
 /// Records every value; object members are located at their key, so an unknown or
 /// misspelt field points at its name.
+#[cfg(feature = "diagnostics")]
 fn walk(value: &Value<'_>, pointer: String, at: usize, index: &mut HashMap<String, usize>) {
     match value {
         Value::Object(obj) => {
@@ -82,7 +94,7 @@ fn walk(value: &Value<'_>, pointer: String, at: usize, index: &mut HashMap<Strin
     index.insert(pointer, at);
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "diagnostics"))]
 mod tests {
     use super::*;
 
