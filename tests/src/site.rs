@@ -50,12 +50,16 @@ impl TempTree {
         Ok(t)
     }
 
-    /// A root with the real demo app where every entry of `www/demo/app/` is linked, so the
-    /// test can add pages beside them, and the real agent build (requires it built).
+    /// A root with the real demo app and the real agent build (required), every file
+    /// linked on its own so the test can add pages to `www/demo/app/` and files to
+    /// `www/dist/` (served at the site root) beside them.
     pub fn demo_with_agent() -> Result<TempTree> {
         let dist = require_agent_build()?;
         let t = TempTree::new()?;
-        t.link("www/dist", &dist)?;
+        for entry in std::fs::read_dir(&dist)? {
+            let entry = entry?;
+            t.link(&format!("www/dist/{}", entry.file_name().to_string_lossy()), &entry.path())?;
+        }
         let demo = repo_root().join("www/demo");
         t.link("www/demo/index.html", &demo.join("index.html"))?;
         t.link("www/demo/pricing.html", &demo.join("pricing.html"))?;

@@ -1,0 +1,81 @@
+//! A broken guide never stops the others, nor the page.
+
+use serde_json::json;
+use waymark_e2e::{Harness, Setup, TempTree, page_with_guides};
+
+use crate::flows;
+
+/// The collector skips broken files of the guides folder; the valid guide beside them runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_guide_file_is_skipped_while_the_valid_one_runs() -> anyhow::Result<()> {
+    let guides = TempTree::new()?;
+    guides.write(
+        "a-broken.json",
+        r#"{ "id": "broken", "steps": [ { "id": "x", "advance": { "on": "clik" } } ] }"#,
+    )?;
+    guides.write("b-not-json.json", "{ \"id\": ")?;
+    guides.write("c-valid.json", &flows::modal_on_app("valid-probe", 10))?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    let served: serde_json::Value = serde_json::from_slice(&h.fetch("/v1/guides").await?.body)?;
+    let ids: Vec<&str> = served.as_array().unwrap().iter().filter_map(|g| g["id"].as_str()).collect();
+    assert_eq!(ids, ["valid-probe"], "the collector serves only the valid guide");
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.wait_card("valid-probe", "only").await?;
+    h.finish().await
+}
+
+/// The agent itself skips broken guides in the feed it loads (here a static file, so the
+/// collector's linting is out of the way): the valid one shows, the broken ones are reported
+/// as `guide_error` events or console warnings, and nothing throws.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_skips_broken_guides_in_its_feed_and_reports_them() -> anyhow::Result<()> {
+    let root = TempTree::demo_with_agent()?;
+    let valid: serde_json::Value = serde_json::from_str(&flows::modal_on_app("valid-probe", 10))?;
+    let unknown_advance = json!({
+        "id": "broken-advance", "name": "Broken", "audience": { "urls": [{ "prefix": "/app" }] },
+        "trigger": { "on": "page_load" }, "priority": 50,
+        "steps": [{ "id": "x", "kind": "modal", "title": { "en": "x" }, "advance": { "on": "clik" } }],
+    });
+    let bad_selector = json!({
+        "id": "broken-selector", "name": "Broken", "audience": { "urls": [{ "prefix": "/app" }] },
+        "trigger": { "on": "page_load" }, "priority": 60,
+        "steps": [{ "id": "x", "target": { "selector": "#a[[" }, "title": { "en": "x" } }],
+    });
+    root.write("www/dist/e2e-feed.json", &json!([unknown_advance, valid, bad_selector]).to_string())?;
+    root.write(
+        "www/demo/app/feed.html",
+        &page_with_guides("Feed", "/e2e-feed.json", "", "<main><h1 id=\"heading\">A page</h1></main>"),
+    )?;
+    let h = Harness::start(Setup::demo().root(root)).await?;
+    h.open("/app/feed").await?;
+    h.wait_card("valid-probe", "only").await?;
+    // Each broken guide is named, by id or by its place in the feed (`/0`, `/2/...`).
+    let broken = [("broken-advance", "/0"), ("broken-selector", "/2")];
+    let reports = h
+        .wait_for("a report of each broken guide", async || {
+            let mut reports: Vec<String> = h
+                .events()
+                .await?
+                .into_iter()
+                .filter(|e| e.event_type() == Some("guide_error"))
+                .map(|e| e.event.to_string())
+                .collect();
+            reports.extend(h.warnings().await?);
+            let named = |id: &str, at: &str| {
+                reports.iter().any(|r| {
+                    r.contains(id) || r.contains(&format!("at {at}")) || r.contains(&format!("\"{at}"))
+                })
+            };
+            Ok(broken.iter().all(|(id, at)| named(id, at)).then_some(reports))
+        })
+        .await?;
+    assert!(!reports.is_empty());
+    // And the valid guide works: its button ends it.
+    let card = h.wait_card("valid-probe", "only").await?;
+    let finish = card.actions().into_iter().find(|a| matches!(*a, "done" | "next")).map(str::to_string);
+    h.click_card_button(&finish.unwrap_or_else(|| panic!("a done or next button: {:?}", card.buttons)))
+        .await?;
+    h.wait_no_card("the valid guide to end").await?;
+    h.finish().await
+}

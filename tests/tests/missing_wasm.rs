@@ -1,0 +1,43 @@
+//! The agent never throws into the page, even when its wasm cannot be loaded.
+
+use waymark_e2e::{Harness, Setup, TempTree, repo_root, require_agent_build};
+
+/// `www/dist` has the loader and the glue but no `.wasm`: a console warning is fine, an
+/// error or exception is not (the 404 itself aside), and the app works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_and_nothing_throws_when_the_wasm_is_missing() -> anyhow::Result<()> {
+    let dist = require_agent_build()?;
+    let root = TempTree::new()?;
+    root.link("www/demo", &repo_root().join("www/demo"))?;
+    root.link("www/dist/waymark.js", &dist.join("waymark.js"))?;
+    root.link("www/dist/waymark_agent.js", &dist.join("waymark_agent.js"))?;
+    let h = Harness::start(Setup::demo().root(root)).await?;
+    h.allow_missing("/waymark_agent_bg.wasm");
+    assert_eq!(h.fetch("/waymark_agent_bg.wasm").await?.status, 404);
+    assert_eq!(h.fetch("/waymark.js").await?.status, 200);
+
+    h.as_user("alice").await?;
+    h.open("/app").await?;
+    h.wait_element("#welcome-title").await?;
+    // The loader gave up: it says so (a warning), and the queued API still takes calls.
+    h.wait_for("the loader to give up with a warning", async || {
+        let w = h.warnings().await?;
+        Ok(w.iter().any(|m| m.contains("waymark")).then_some(()))
+    })
+    .await?;
+    h.js("window.waymark.track('x'); window.waymark.start('first-project'); window.waymark.on('event', () => {});", vec![])
+        .await?;
+    assert!(h.card().await?.is_none());
+    // The app itself works.
+    h.click("#nav-projects").await?;
+    h.wait_element("#btn-new-project").await?;
+    h.click("#btn-new-project").await?;
+    h.type_into("#project-name", "Launch plan").await?;
+    h.click("#btn-create-project").await?;
+    h.wait_js(
+        "the new project in the list",
+        "return document.querySelector('#project-list')?.textContent.includes('Launch plan');",
+    )
+    .await?;
+    h.finish().await
+}
