@@ -449,11 +449,8 @@ impl Harness {
     }
 
     fn allowed_404(&self, text: &str) -> bool {
-        let origin = self.url("");
-        self.allowed.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|p| {
-            text.contains(&format!("{origin}{p}"))
-                && (text.contains("404") || text.contains("failed to load"))
-        })
+        let allowed = self.allowed.lock().unwrap_or_else(PoisonError::into_inner);
+        is_allowed_404(&self.url(""), &allowed, text)
     }
 
     /// Every error seen so far that no [`Harness::allow_missing`] covers: console errors,
@@ -507,5 +504,40 @@ impl Harness {
         checked?;
         closed?;
         stopped
+    }
+}
+
+/// Whether `text` (a console line, or a recorder's `URL failed to load`) is the failure to
+/// load `origin` + one of the `allowed` paths.
+fn is_allowed_404(origin: &str, allowed: &[String], text: &str) -> bool {
+    allowed.iter().any(|p| {
+        let url = format!("{origin}{p}");
+        // The URL must end there (`/waymark.js` does not allow `/waymark.json`).
+        let at_end = text.match_indices(&url).any(|(i, _)| {
+            text.get(i + url.len()..)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '?', '#', '"', '\'']))
+        });
+        at_end && (text.contains("status of 404") || text.ends_with(" failed to load"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_allowed_missing_file_passes() {
+        let allowed = vec!["/waymark.js".to_string()];
+        let origin = "http://127.0.0.1:9";
+        let chrome = |url: &str| {
+            format!("{url} - Failed to load resource: the server responded with a status of 404 (Not Found)")
+        };
+        assert!(is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.js")));
+        assert!(is_allowed_404(origin, &allowed, "http://127.0.0.1:9/waymark.js failed to load"));
+        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.json")));
+        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark_agent.js")));
+        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:10/waymark.js")));
+        let error = "http://127.0.0.1:9/waymark.js 12:3 Uncaught TypeError: x is undefined";
+        assert!(!is_allowed_404(origin, &allowed, error), "an exception in the file is not a 404");
     }
 }

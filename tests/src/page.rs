@@ -319,3 +319,36 @@ out.card = {
 };
 return out;
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARGET: Rect = Rect { x: 100.0, y: 100.0, width: 80.0, height: 20.0 };
+
+    #[test]
+    fn beside_checks_side_gap_and_alignment() {
+        let below = Rect { x: 60.0, y: 130.0, width: 200.0, height: 100.0 };
+        assert_eq!(below.check_beside(&TARGET, "bottom", 16.0), Ok(()));
+        assert!(below.check_beside(&TARGET, "top", 16.0).is_err());
+        assert!(below.check_beside(&TARGET, "bottom", 5.0).is_err(), "too far");
+        let overlapping = Rect { y: 110.0, ..below };
+        assert!(overlapping.check_beside(&TARGET, "bottom", 16.0).is_err());
+        let aside = Rect { x: 400.0, ..below };
+        assert!(aside.check_beside(&TARGET, "bottom", 16.0).is_err(), "not in line");
+        let left = Rect { x: 0.0, y: 50.0, width: 90.0, height: 100.0 };
+        assert_eq!(left.check_beside(&TARGET, "left", 16.0), Ok(()));
+        let right = Rect { x: 190.0, y: 95.0, width: 90.0, height: 40.0 };
+        assert_eq!(right.check_beside(&TARGET, "right", 16.0), Ok(()));
+        let above = Rect { x: 100.0, y: 0.0, width: 90.0, height: 92.0 };
+        assert_eq!(above.check_beside(&TARGET, "top", 16.0), Ok(()));
+        assert!(above.check_beside(&TARGET, "center", 16.0).is_err());
+    }
+
+    #[test]
+    fn inside_the_viewport() {
+        assert!(TARGET.inside(1280.0, 800.0));
+        assert!(!Rect { x: -5.0, ..TARGET }.inside(1280.0, 800.0));
+        assert!(!Rect { y: 790.0, ..TARGET }.inside(1280.0, 800.0));
+    }
+}
