@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 mod advance;
+mod banner_hotspot;
 mod broken_guides;
 mod dismiss;
 mod events;
@@ -14,5 +15,6 @@ mod host_css;
 mod late_target;
 mod missing_wasm;
 mod placement;
+mod preview;
 mod resume;
 mod spa;
