@@ -27,6 +27,7 @@ use crate::ui::{Ui, UiAction};
 pub struct Config {
     key: String,
     guides: Option<String>,
+    collector: Option<String>,
     user: Option<String>,
     account: Option<String>,
     locale: Option<String>,
@@ -38,6 +39,7 @@ impl Config {
         Self {
             key: page::prop(v, "key").unwrap_or_else(|| "default".into()),
             guides: page::prop(v, "guides"),
+            collector: page::prop(v, "collector"),
             user: page::prop(v, "user"),
             account: page::prop(v, "account"),
             locale: page::prop(v, "locale"),
@@ -74,6 +76,7 @@ pub(crate) struct Agent {
     listeners: RefCell<Vec<EventListener>>,
     observer: RefCell<Option<Observer>>,
     last_activity: Cell<f64>,
+    beacon: Option<Rc<RefCell<crate::beacon::Beacon>>>,
 }
 
 thread_local! {
@@ -124,7 +127,6 @@ impl Agent {
             href: RefCell::new(String::new()),
             window,
             doc,
-            config,
             engine: RefCell::new(None),
             guides: RefCell::new(Vec::new()),
             who: RefCell::new(who),
@@ -139,6 +141,11 @@ impl Agent {
             listeners: RefCell::new(Vec::new()),
             observer: RefCell::new(None),
             last_activity: Cell::new(0.0),
+            beacon: config
+                .collector
+                .clone()
+                .map(|url| Rc::new(RefCell::new(crate::beacon::Beacon::new(url, config.key.clone())))),
+            config,
         });
         RUNNING.with(|r| {
             if let Ok(mut r) = r.try_borrow_mut() {
@@ -345,6 +352,9 @@ impl Agent {
                 }
                 if self.consent.get() {
                     self.notify(&e);
+                    if let (Some(b), Ok(json)) = (&self.beacon, serde_json::to_string(&e)) {
+                        crate::beacon::push(b, json);
+                    }
                 }
             }
             Output::Open(url) => {
@@ -484,6 +494,15 @@ impl Agent {
         for name in ["popstate", "hashchange", "waymark:navigate"] {
             let a = self.clone();
             ls.push(EventListener::new(win, name, move |_| a.schedule_frame()));
+        }
+        // Leaving or hiding the page: send what is queued while the page can still send.
+        for (target, name) in [(doc, "visibilitychange"), (win, "pagehide")] {
+            let a = self.clone();
+            ls.push(EventListener::new(target, name, move |_| {
+                if let Some(b) = a.beacon.as_ref().filter(|_| a.doc.hidden() || name == "pagehide") {
+                    crate::beacon::drain(b, &a.window);
+                }
+            }));
         }
         for name in ["visibilitychange", "focus", "blur"] {
             let a = self.clone();

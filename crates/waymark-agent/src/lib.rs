@@ -10,6 +10,7 @@
 //! [`Engine`]: waymark_core::Engine
 
 mod agent;
+mod beacon;
 mod page;
 mod ui;
 

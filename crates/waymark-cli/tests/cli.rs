@@ -45,45 +45,45 @@ fn misspelt_keys_and_values_get_a_did_you_mean() {
     lint(
         "typos.json",
         expect![[r#"
-        crates/waymark-cli/tests/broken/typos.json:4:3: error[unknown-field]: unknown field `priorty`
-          at /priorty
-          expected: one of `$schema`, `id`, `name`, `version`, `priority`, `locales`, `audience`, `trigger`, `frequency`, `steps`, `features`, `milestones`
-          help: did you mean `priority`?
+            crates/waymark-cli/tests/broken/typos.json:4:3: error[unknown-field]: unknown field `priorty`
+              at /priorty (guide `typos`)
+              expected: one of `$schema`, `id`, `name`, `version`, `priority`, `locales`, `audience`, `trigger`, `frequency`, `steps`, `features`, `milestones`
+              help: did you mean `priority`?
 
-        crates/waymark-cli/tests/broken/typos.json:5:16: error[unknown-variant]: unknown trigger `page_lod`
-          at /trigger/on
-          expected: one of `page_load`, `element_appears`, `event`, `stall`, `manual`
-          help: did you mean `page_load`?
+            crates/waymark-cli/tests/broken/typos.json:5:16: error[unknown-variant]: unknown trigger `page_lod`
+              at /trigger/on (guide `typos`)
+              expected: one of `page_load`, `element_appears`, `event`, `stall`, `manual`
+              help: did you mean `page_load`?
 
-        crates/waymark-cli/tests/broken/typos.json:6:18: error[unknown-variant]: unknown frequency mode `onse`
-          at /frequency/mode
-          expected: one of `once`, `until_completed`, `once_per_session`, `always`
-          help: did you mean `once`?
+            crates/waymark-cli/tests/broken/typos.json:6:18: error[unknown-variant]: unknown frequency mode `onse`
+              at /frequency/mode (guide `typos`)
+              expected: one of `once`, `until_completed`, `once_per_session`, `always`
+              help: did you mean `once`?
 
-        crates/waymark-cli/tests/broken/typos.json:8:30: error[unknown-field]: unknown field `selecter`
-          at /steps/0/target/selecter
-          expected: one of `selector`, `text`, `fallbacks`, `missing`
-          help: did you mean `selector`?
+            crates/waymark-cli/tests/broken/typos.json:8:30: error[unknown-field]: unknown field `selecter`
+              at /steps/0/target/selecter (guide `typos`)
+              expected: one of `selector`, `text`, `fallbacks`, `missing`
+              help: did you mean `selector`?
 
-        crates/waymark-cli/tests/broken/typos.json:9:18: error[unknown-variant]: unknown step kind `tooltipp`
-          at /steps/1/kind
-          expected: one of `tooltip`, `modal`, `hotspot`, `banner`
-          help: did you mean `tooltip`?
+            crates/waymark-cli/tests/broken/typos.json:9:18: error[unknown-variant]: unknown step kind `tooltipp`
+              at /steps/1/kind (guide `typos`)
+              expected: one of `tooltip`, `modal`, `hotspot`, `banner`
+              help: did you mean `tooltip`?
 
-        crates/waymark-cli/tests/broken/typos.json:10:62: error[unknown-variant]: unknown advance kind `clik`
-          at /steps/2/advance/on
-          expected: one of `next`, `click`, `input`, `url`, `appears`, `disappears`, `delay`, `event`
-          help: did you mean `click`?
+            crates/waymark-cli/tests/broken/typos.json:10:62: error[unknown-variant]: unknown advance kind `clik`
+              at /steps/2/advance/on (guide `typos`)
+              expected: one of `next`, `click`, `input`, `url`, `appears`, `disappears`, `delay`, `event`
+              help: did you mean `click`?
 
-        crates/waymark-cli/tests/broken/typos.json:11:35: error[invalid-type]: expected a string, or an object mapping locales to strings like {"en": "…", "ja": "…"}, found integer `42`
-          at /steps/3/title
-          expected: a string, or an object mapping locales to strings like {"en": "…", "ja": "…"}
+            crates/waymark-cli/tests/broken/typos.json:11:35: error[invalid-type]: expected a string, or an object mapping locales to strings like {"en": "…", "ja": "…"}, found integer `42`
+              at /steps/3/title (guide `typos`)
+              expected: a string, or an object mapping locales to strings like {"en": "…", "ja": "…"}
 
-        crates/waymark-cli/tests/broken/typos.json:11:48: error[invalid-value]: duration `30` has no unit; write e.g. `30ms` or `30s`
-          at /steps/3/stall_after
+            crates/waymark-cli/tests/broken/typos.json:11:48: error[invalid-value]: duration `30` has no unit; write e.g. `30ms` or `30s`
+              at /steps/3/stall_after (guide `typos`)
 
-        0 guide(s) ok in 1 file(s); 8 error(s), 0 warning(s)
-    "#]],
+            0 guide(s) ok in 1 file(s); 8 error(s), 0 warning(s)
+        "#]],
     );
 }
 

@@ -107,7 +107,7 @@ fn locate(f: Finding, file: &str, maps: &[SourceMap<'_>], source: usize, guide: 
         line,
         column,
         pointer: f.pointer,
-        guide: guide.map(str::to_string),
+        guide: f.guide.or_else(|| guide.map(str::to_string)),
         message: f.message,
         found: f.found,
         expected: f.expected,

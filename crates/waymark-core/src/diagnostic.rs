@@ -78,6 +78,8 @@ pub(crate) struct Finding {
     pub(crate) hint: Option<String>,
     /// Line and column, when known directly (syntax errors) rather than by pointer.
     pub(crate) position: Option<(usize, usize)>,
+    /// The guide it belongs to, when known before the guide parses.
+    pub(crate) guide: Option<String>,
 }
 
 impl Finding {
@@ -92,6 +94,7 @@ impl Finding {
             expected: None,
             hint: None,
             position: None,
+            guide: None,
         }
     }
 

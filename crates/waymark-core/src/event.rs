@@ -56,7 +56,8 @@ pub enum EventKind {
     PageView,
     /// A guide started (its first step may still wait for its target).
     GuideShown {
-        /// Why it started: `page_load`, `element_appears`, `event`, `stall`, `manual`, `preview`, `resume`.
+        /// Why it started: `page_load`, `element_appears`, `event`, `stall`, `manual`, `resume`.
+        /// (Previews report nothing: they must not count in analytics.)
         cause: String,
     },
     /// A step became visible.

@@ -45,8 +45,14 @@ pub(crate) fn parse_source(text: &str) -> (Vec<Parsed>, Vec<Finding>) {
     };
     let mut parsed = Vec::new();
     for (pointer, value) in items {
+        // A guide that fails to parse is still reported under its id, if it has one.
+        let id = value.get("id").and_then(Value::as_str).map(str::to_string);
+        let before = findings.len();
         if let Some(spec) = parse_guide(value, &pointer, &mut findings) {
             parsed.push(Parsed { pointer, spec });
+        }
+        for f in findings.iter_mut().skip(before) {
+            f.guide.clone_from(&id);
         }
     }
     (parsed, findings)
