@@ -366,6 +366,7 @@ impl Ui {
     }
 }
 
+/// Whole pixels: formatting an integer, not a float, keeps float printing out of the wasm.
 fn px(v: f64) -> String {
-    format!("{}px", v.round())
+    format!("{}px", v.round() as i64)
 }
