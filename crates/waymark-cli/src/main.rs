@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Validate guide files; prints every problem with file, line, column and JSON pointer.
     Lint {
-        /// Guide files, or folders searched for `*.json` (except `schema.json`).
+        /// Guide files, or folders searched for `*.json` (except `schema.json` and hidden files).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Output format.
@@ -106,26 +106,16 @@ fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
     Ok(if loaded.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Adds `path`, or the `*.json` files under it in name order.
+/// Adds `path`, or the guide files under it (the same ones the collector serves).
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if !meta.is_dir() {
+    if meta.is_dir() {
+        out.extend(
+            waymark_collector::guide_files(path)
+                .with_context(|| format!("cannot list {}", path.display()))?,
+        );
+    } else {
         out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("cannot list {}", path.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()?;
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            collect(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "json")
-            && e.file_name().is_some_and(|n| n != "schema.json")
-        {
-            out.push(e);
-        }
     }
     Ok(())
 }

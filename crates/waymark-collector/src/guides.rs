@@ -47,8 +47,7 @@ pub(crate) async fn get_guides(State(s): State<AppState>, headers: HeaderMap) ->
 /// Loads the folder and serialises the valid guides' specs as a JSON array. Diagnostics go
 /// to stderr; a file that cannot be read is reported and skipped.
 pub(crate) fn load_dir(dir: &Path) -> Result<Vec<u8>, String> {
-    let mut files = Vec::new();
-    collect(dir, &mut files).map_err(|e| format!("cannot list guides in {}: {e}", dir.display()))?;
+    let files = guide_files(dir).map_err(|e| format!("cannot list guides in {}: {e}", dir.display()))?;
     let mut texts = Vec::with_capacity(files.len());
     for file in files {
         let name = file.strip_prefix(dir).unwrap_or(&file).display().to_string();
@@ -66,7 +65,14 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<u8>, String> {
     serde_json::to_vec(&specs).map_err(|e| format!("cannot serialise guides: {e}"))
 }
 
-/// Every `*.json` file under `dir` except `schema.json`, sorted, at any depth.
+/// Every guide file under `dir`: `*.json` except `schema.json` and hidden entries, at any
+/// depth, in name order.
+pub fn guide_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)?;
+    Ok(files)
+}
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> =
         std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<_>>()?;

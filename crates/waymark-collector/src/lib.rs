@@ -36,6 +36,7 @@ use tokio::task::JoinHandle;
 use waymark_core::Event;
 
 pub use events::MAX_BATCH_BYTES;
+pub use guides::guide_files;
 
 /// How long [`Running::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -126,38 +126,23 @@ fn check_across(candidates: &mut [Candidate], sources: &[Source<'_>], maps: &[So
     let mut milestone_ids: HashMap<String, String> = HashMap::new();
     for c in candidates.iter_mut() {
         let mut fresh = Vec::new();
-        let ptr = format!("{}/id", c.pointer);
-        if let Some(first) = guide_ids.get(&c.spec.id) {
-            fresh.push(
-                Finding::error("duplicate-id", &ptr, format!("duplicate guide id `{}`", c.spec.id))
-                    .hint(format!("first defined at {first}")),
-            );
-        } else {
-            guide_ids.insert(c.spec.id.clone(), place(c, &ptr));
-        }
-        for (i, f) in c.spec.features.iter().enumerate() {
-            let ptr = format!("{}/features/{i}/id", c.pointer);
-            match feature_ids.get(&f.id) {
+        // The first place an id is defined wins; later ones are reported against it.
+        let mut claim =
+            |ids: &mut HashMap<String, String>, id: &str, ptr: String, what: &str| match ids.get(id) {
                 Some(first) => fresh.push(
-                    Finding::error("duplicate-id", &ptr, format!("duplicate feature id `{}`", f.id))
+                    Finding::error("duplicate-id", &ptr, format!("duplicate {what} id `{id}`"))
                         .hint(format!("first defined at {first}")),
                 ),
                 None => {
-                    feature_ids.insert(f.id.clone(), place(c, &ptr));
+                    ids.insert(id.to_string(), place(c, &ptr));
                 }
-            }
+            };
+        claim(&mut guide_ids, &c.spec.id, format!("{}/id", c.pointer), "guide");
+        for (i, f) in c.spec.features.iter().enumerate() {
+            claim(&mut feature_ids, &f.id, format!("{}/features/{i}/id", c.pointer), "feature");
         }
         for (i, m) in c.spec.milestones.iter().enumerate() {
-            let ptr = format!("{}/milestones/{i}/id", c.pointer);
-            match milestone_ids.get(&m.id) {
-                Some(first) => fresh.push(
-                    Finding::error("duplicate-id", &ptr, format!("duplicate milestone id `{}`", m.id))
-                        .hint(format!("first defined at {first}")),
-                ),
-                None => {
-                    milestone_ids.insert(m.id.clone(), place(c, &ptr));
-                }
-            }
+            claim(&mut milestone_ids, &m.id, format!("{}/milestones/{i}/id", c.pointer), "milestone");
         }
         c.findings.extend(fresh);
     }
