@@ -147,8 +147,8 @@ impl Ui {
         let (w, h) = (f64::from(s.card.offset_width()), f64::from(s.card.offset_height()));
         let style = s.card.style();
         if s.view.kind == StepKind::Banner {
-            let _ = style.set_property("top", &px(inset));
-            let _ = s.card.set_attribute("data-side", "top");
+            set_style(&style, "top", &px(inset));
+            set_attr(&s.card, "data-side", "top");
             return;
         }
         let anchor = target.filter(|_| s.view.anchor.is_some()).map(|t| {
@@ -171,10 +171,10 @@ impl Ui {
                 } else {
                     (r.x - 6.0, r.y - 6.0, r.width + 12.0, r.height + 12.0)
                 };
-                let _ = st.set_property("left", &px(x));
-                let _ = st.set_property("top", &px(y));
-                let _ = st.set_property("width", &px(ww));
-                let _ = st.set_property("height", &px(hh));
+                set_style(&st, "left", &px(x));
+                set_style(&st, "top", &px(y));
+                set_style(&st, "width", &px(ww));
+                set_style(&st, "height", &px(hh));
             }
         }
         let centred = s.view.kind == StepKind::Modal || anchor.is_none();
@@ -187,15 +187,15 @@ impl Ui {
                     Side::Left => "left",
                     Side::Right => "right",
                 };
-                let _ = style.set_property("left", &px(p.x));
-                let _ = style.set_property("top", &px(p.y));
-                let _ = style.set_property("--wm-arrow", &px(p.arrow));
-                let _ = s.card.set_attribute("data-side", side);
+                set_style(&style, "left", &px(p.x));
+                set_style(&style, "top", &px(p.y));
+                set_style(&style, "--wm-arrow", &px(p.arrow));
+                set_attr(&s.card, "data-side", side);
             }
             None => {
-                let _ = style.set_property("left", &px(((vw - w) / 2.0).max(8.0)));
-                let _ = style.set_property("top", &px((inset + (vh - inset - h) / 2.0).max(inset + 8.0)));
-                let _ = s.card.set_attribute("data-side", "center");
+                set_style(&style, "left", &px(((vw - w) / 2.0).max(8.0)));
+                set_style(&style, "top", &px((inset + (vh - inset - h) / 2.0).max(inset + 8.0)));
+                set_attr(&s.card, "data-side", "center");
             }
         }
     }
@@ -363,6 +363,21 @@ impl Ui {
             parent.append_child(&node).ok()?;
         }
         Some(parent)
+    }
+}
+
+/// Writes a style property only when it changes: placing runs every frame the page
+/// changes, and an unchanged card must not cause work for the browser.
+fn set_style(style: &web_sys::CssStyleDeclaration, prop: &str, value: &str) {
+    if style.get_property_value(prop).ok().as_deref() != Some(value) {
+        let _ = style.set_property(prop, value);
+    }
+}
+
+/// Sets an attribute only when it changes (see [`set_style`]).
+fn set_attr(el: &Element, name: &str, value: &str) {
+    if el.get_attribute(name).as_deref() != Some(value) {
+        let _ = el.set_attribute(name, value);
     }
 }
 
