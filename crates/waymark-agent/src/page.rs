@@ -48,35 +48,19 @@ pub(crate) fn rect(el: &Element) -> Rect {
     Rect { x: r.x(), y: r.y(), width: r.width(), height: r.height() }
 }
 
-/// Watches checked together with one combined selector before any is checked alone.
-const GROUP: usize = 8;
-
-/// The facts for every watch. Most watched selectors match nothing most of the time, and on
-/// a large page every query walks the document: so watches are first asked about in groups
-/// (one walk per group), and only a group with a match is asked about one by one.
+/// The facts for every watch.
 pub(crate) fn facts(doc: &Document, watches: &[Watch]) -> Vec<Fact> {
-    let absent = |w: &Watch| Fact { watch: w.id, present: false, visible: false, rect: None };
-    let mut out = Vec::with_capacity(watches.len());
-    for group in watches.chunks(GROUP) {
-        // A text filter needs the element itself, so such a group is asked about one by one.
-        let all_plain = group.iter().all(|w| w.text.is_none());
-        let combined = || {
-            let sels = group.iter().flat_map(|w| std::iter::once(&w.selector).chain(&w.fallbacks));
-            sels.map(String::as_str).collect::<Vec<_>>().join(",")
-        };
-        if all_plain && matches!(doc.query_selector(&combined()), Ok(None)) {
-            out.extend(group.iter().map(absent));
-            continue;
-        }
-        out.extend(group.iter().map(|w| match find(doc, w) {
+    watches
+        .iter()
+        .map(|w| match find(doc, w) {
             Some(el) => {
                 let r = rect(&el);
-                Fact { watch: w.id, present: true, visible: r.width > 0.0 || r.height > 0.0, rect: Some(r) }
+                let visible = r.width > 0.0 || r.height > 0.0;
+                Fact { watch: w.id, present: true, visible, rect: Some(r) }
             }
-            None => absent(w),
-        }));
-    }
-    out
+            None => Fact { watch: w.id, present: false, visible: false, rect: None },
+        })
+        .collect()
 }
 
 /// Whether a clicked element looks clickable (a click on it should do something).
