@@ -26,6 +26,14 @@
   });
   var ds = s.dataset, base = s.src.replace(/[^\/?#]*([?#].*)?$/, "");
   var cfg = { key: ds.key, guides: ds.guides, collector: ds.collector, user: ds.user, account: ds.account, locale: ds.locale };
+  // The guides download while the wasm does; the agent picks the answer up when it starts.
+  if (ds.guides && w.fetch) {
+    cfg.prefetched = fetch(ds.guides).then(function (r) {
+      if (!r.ok) throw "HTTP " + r.status;
+      return r.text();
+    });
+    cfg.prefetched.catch(function () { /* reported by the agent */ });
+  }
   import(base + "waymark_agent.js").then(function (m) {
     return m.default({ module_or_path: base + "waymark_agent_bg.wasm" }).then(function () {
       agent = m.start(cfg) || null;

@@ -31,10 +31,12 @@ pub struct Config {
     user: Option<String>,
     account: Option<String>,
     locale: Option<String>,
+    /// The loader's fetch of the guides, started while the wasm was still downloading.
+    prefetched: Option<js_sys::Promise>,
 }
 
 impl Config {
-    /// Reads `{key, guides, collector, user, account, locale}`.
+    /// Reads `{key, guides, collector, user, account, locale, prefetched}`.
     pub fn from_js(v: &JsValue) -> Self {
         Self {
             key: page::prop(v, "key").unwrap_or_else(|| "default".into()),
@@ -43,6 +45,9 @@ impl Config {
             user: page::prop(v, "user"),
             account: page::prop(v, "account"),
             locale: page::prop(v, "locale"),
+            prefetched: js_sys::Reflect::get(v, &JsValue::from_str("prefetched"))
+                .ok()
+                .and_then(|p| p.dyn_into().ok()),
         }
     }
 }
@@ -162,7 +167,14 @@ impl Agent {
             warn("waymark: no data-guides URL on the script tag; nothing to show");
             return;
         };
-        let text = match fetch_text(&self.window, &url).await {
+        let text = match self.config.prefetched.clone() {
+            Some(p) => wasm_bindgen_futures::JsFuture::from(p)
+                .await
+                .map_err(|e| e.as_string().unwrap_or_else(|| "the request failed".into()))
+                .and_then(|t| t.as_string().ok_or_else(|| "the body is not text".into())),
+            None => fetch_text(&self.window, &url).await,
+        };
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
                 warn(&format!("waymark: cannot load guides from {url}: {e}"));
