@@ -55,6 +55,19 @@ pub(crate) async fn dist(State(s): State<AppState>, UrlPath(path): UrlPath<Strin
     }
 }
 
+/// `GET /dashboard`: the health dashboard's page.
+pub(crate) async fn dashboard_index(State(s): State<AppState>) -> Response {
+    serve_file(&s.root.join("www").join("dashboard").join("index.html")).await
+}
+
+/// `GET /dashboard/<path>`: the dashboard's script, styles and assets.
+pub(crate) async fn dashboard(State(s): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+    match safe_join(&s.root.join("www").join("dashboard"), &path) {
+        Some(file) => serve_file(&file).await,
+        None => not_found(),
+    }
+}
+
 /// Anything no route knows (other methods than `GET` and `HEAD` on file paths).
 pub(crate) async fn fallback() -> Response {
     not_found()

@@ -1,27 +1,46 @@
-//! `GET /v1/guides`: the valid guides of the guides folder, reloaded on every request.
+//! `GET /v1/guides?key=WRITE_KEY`: the valid guides of the key's tenant, reloaded on every
+//! request.
 //!
 //! The folder is small and edited live by CS teams, so there is no cache to go stale:
 //! each request reads it, loads every file together with [`waymark_core::load`] (ids and
 //! references are checked across files), prints each diagnostic to stderr and answers
-//! with the specs of the guides that loaded. A broken guide never hides the others.
+//! with the specs of the guides that loaded. A broken guide never hides the others. The
+//! key travels in the query (the loader adds it) because a CORS-simple `GET` cannot carry
+//! a header.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use waymark_core::{CssSelectors, Source};
 
 use crate::AppState;
-use crate::http::{NO_CACHE, allow_any_origin, internal, json};
+use crate::cors;
+use crate::http::{NO_CACHE, internal, json, text};
 
 /// The handler.
-pub(crate) async fn get_guides(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let dir = s.guides_dir.clone();
+pub(crate) async fn get_guides(
+    State(s): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(key) = query.get("key") else {
+        return text(StatusCode::UNAUTHORIZED, "key: add ?key=WRITE_KEY (the script tag's data-key)\n");
+    };
+    let Some(tenant) = s.tenants.by_write_key(key) else {
+        return text(StatusCode::UNAUTHORIZED, "key: unknown write key\n");
+    };
+    let origin = match cors::check(&headers, tenant) {
+        Ok(origin) => origin,
+        Err(r) => return r,
+    };
+    let dir = tenant.guides.clone();
     let body = match tokio::task::spawn_blocking(move || load_dir(&dir)).await {
         Ok(Ok(body)) => body,
-        Ok(Err(e)) => return allow_any_origin(internal(e)),
-        Err(e) => return allow_any_origin(internal(format!("loading guides failed: {e}"))),
+        Ok(Err(e)) => return cors::allow(internal(e), origin.as_ref()),
+        Err(e) => return cors::allow(internal(format!("loading guides failed: {e}")), origin.as_ref()),
     };
     let tag = etag(&body);
     let Ok(tag_value) = HeaderValue::from_str(&tag) else {
@@ -41,7 +60,7 @@ pub(crate) async fn get_guides(State(s): State<AppState>, headers: HeaderMap) ->
         json(body)
     };
     r.headers_mut().insert(header::ETAG, tag_value);
-    allow_any_origin(r)
+    cors::allow(r, origin.as_ref())
 }
 
 /// Loads the folder and serialises the valid guides' specs as a JSON array. Diagnostics go

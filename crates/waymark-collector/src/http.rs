@@ -41,9 +41,9 @@ pub(crate) fn internal(message: String) -> Response {
     text(StatusCode::INTERNAL_SERVER_ERROR, message + "\n")
 }
 
-/// Lets pages of any origin read the response (the agent runs inside host apps on other
-/// origins). No credentials are involved.
-pub(crate) fn allow_any_origin(mut r: Response) -> Response {
-    r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    r
+/// The collector's clock, in ms since the Unix epoch.
+pub(crate) fn now_ms() -> waymark_core::Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -1,13 +1,17 @@
-//! Waymark's collector, first cut: a small HTTP server that serves what the browser agent
-//! and the demo app need.
+//! Waymark's collector: the HTTP server between the agents in users' browsers, the durable
+//! event store and the people who read health.
 //!
-//! - `GET /v1/guides`: the valid guides of a folder, reloaded on every request (CS teams
-//!   edit them live), as a JSON array of specs with a strong `ETag` (`304` on a match);
+//! - `GET /v1/guides?key=WRITE_KEY`: the tenant's valid guides, reloaded on every request
+//!   (CS teams edit them live), with a strong `ETag` (`304` on a match);
 //! - `POST /v1/events`: beacon batches (`{"key", "sent_at", "events": [...]}`, sent as
-//!   `text/plain`), every event checked against [`waymark_core::Event`]; accepted events are
-//!   kept in memory and listed at `GET /v1/debug/events` (durable storage comes later);
-//! - the agent's build (`<root>/www/dist/`) at the site root, and the demo app
-//!   (`<root>/www/demo/`) at `/`, `/pricing` and `/app/...` with an SPA fallback.
+//!   `text/plain`), every event checked against [`waymark_core::Event`] and the key's
+//!   tenant, acknowledged once durably committed to the [`Store`] (SQLite, WAL);
+//! - `GET /v1/status`: liveness;
+//! - the agent's build (`<root>/www/dist/`) at the site root, the dashboard
+//!   (`<root>/www/dashboard/`) at `/dashboard`, and the demo app (`<root>/www/demo/`) at
+//!   `/`, `/pricing` and `/app/...` with an SPA fallback.
+//!
+//! Tenants, their write keys, read tokens, origins and accounts come from [`Tenants`].
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -17,10 +21,13 @@
 //! # Ok(()) }
 //! ```
 
+mod cors;
 mod events;
 mod files;
 mod guides;
 mod http;
+mod store;
+mod tenants;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -37,28 +44,33 @@ use waymark_core::Event;
 
 pub use events::MAX_BATCH_BYTES;
 pub use guides::guide_files;
+pub use store::{Reader, Store};
+pub use tenants::{DEMO_CONFIG, Tenant, Tenants};
 
 /// How long [`Running::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Where to listen and what to serve.
+/// Where to listen, where to store, and whom to serve.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address to bind. Port 0 lets the system pick one ([`Running::addr`] tells which).
     pub addr: SocketAddr,
-    /// The repository root: the agent is served from `<root>/www/dist/`, the demo app from
-    /// `<root>/www/demo/`.
+    /// The repository root: the agent is served from `<root>/www/dist/`, the dashboard from
+    /// `<root>/www/dashboard/`, the demo app from `<root>/www/demo/`.
     pub root: PathBuf,
-    /// The folder of guide files (`*.json` at any depth, except `schema.json`).
-    pub guides_dir: PathBuf,
+    /// The SQLite database file; `None` stores in a temporary file removed when the
+    /// collector is dropped (for tests).
+    pub db: Option<PathBuf>,
+    /// Tenants, keys, tokens, origins, accounts and guide folders.
+    pub tenants: Tenants,
 }
 
 impl Config {
-    /// Serves `root` on `127.0.0.1` (loopback only) on a port the system picks, with the
-    /// guides of `<root>/guides`.
+    /// Serves `root` on `127.0.0.1` (loopback only) on a port the system picks, for the
+    /// demo tenant ([`DEMO_CONFIG`], guides in `<root>/guides`), with a temporary store.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
-        Config { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), guides_dir: root.join("guides"), root }
+        Config { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), tenants: Tenants::demo(&root), db: None, root }
     }
 }
 
@@ -66,8 +78,8 @@ impl Config {
 #[derive(Clone)]
 struct AppState {
     root: Arc<PathBuf>,
-    guides_dir: Arc<PathBuf>,
-    events: events::Store,
+    tenants: Arc<Tenants>,
+    store: Store,
 }
 
 /// A collector serving in a background task. Dropping it stops the server too (without
@@ -75,9 +87,10 @@ struct AppState {
 #[derive(Debug)]
 pub struct Running {
     addr: SocketAddr,
-    events: events::Store,
+    store: Store,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl Running {
@@ -91,9 +104,21 @@ impl Running {
         format!("http://{}{path}", self.addr)
     }
 
-    /// The events accepted so far, in arrival order (what `GET /v1/debug/events` lists).
+    /// The store the collector writes to.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Every event stored so far, of every tenant, in arrival order. A store that cannot
+    /// be read gives an empty list and a message on stderr (this is for tests and tools).
     pub fn events(&self) -> Vec<Event> {
-        self.events.all()
+        match self.store.reader().and_then(|r| r.all_events()) {
+            Ok(events) => events.into_iter().map(|(_, e)| e).collect(),
+            Err(e) => {
+                eprintln!("waymark-collector: {e}");
+                Vec::new()
+            }
+        }
     }
 
     /// Stops accepting connections, lets the open ones finish (for up to 10 s, then ends
@@ -120,12 +145,15 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr().context("cannot read the bound address")?;
-    let events = events::Store::default();
-    let app = router(AppState {
-        root: Arc::new(config.root),
-        guides_dir: Arc::new(config.guides_dir),
-        events: events.clone(),
-    });
+    let (db, temp) = match config.db {
+        Some(db) => (db, None),
+        None => {
+            let dir = tempfile::tempdir().context("cannot make a temporary folder for the store")?;
+            (dir.path().join("waymark.db"), Some(dir))
+        }
+    };
+    let store = Store::open(&db).map_err(anyhow::Error::msg)?;
+    let app = router(AppState { root: Arc::new(config.root), tenants: Arc::new(config.tenants), store: store.clone() });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -135,14 +163,20 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
             })
             .await
     });
-    Ok(Running { addr, events, stop: Some(stop), task })
+    Ok(Running { addr, store, stop: Some(stop), task, _temp: temp })
 }
 
 fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/guides", get(guides::get_guides))
-        .route("/v1/events", post(events::post_events).layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES)))
-        .route("/v1/debug/events", get(events::debug_events))
+        .route("/v1/guides", get(guides::get_guides).options(preflight))
+        .route(
+            "/v1/events",
+            post(events::post_events).options(preflight).layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES)),
+        )
+        .route("/v1/status", get(status))
+        .route("/dashboard", get(files::dashboard_index))
+        .route("/dashboard/", get(files::dashboard_index))
+        .route("/dashboard/{*path}", get(files::dashboard))
         .route("/", get(files::demo_index))
         .route("/pricing", get(files::demo_pricing))
         .route("/app", get(files::demo_app_root))
@@ -151,4 +185,16 @@ fn router(state: AppState) -> Router {
         .route("/{*path}", get(files::dist))
         .fallback(files::fallback)
         .with_state(state)
+}
+
+async fn preflight(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    cors::preflight(&headers, &s.tenants)
+}
+
+/// `GET /v1/status`: the collector is up.
+async fn status() -> axum::response::Response {
+    http::to_json(&serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
 }

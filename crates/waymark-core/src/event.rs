@@ -136,6 +136,27 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// The `type` tag this kind is serialised with (`page_view`, `stall`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::PageView => "page_view",
+            EventKind::GuideShown { .. } => "guide_shown",
+            EventKind::StepShown { .. } => "step_shown",
+            EventKind::StepCompleted { .. } => "step_completed",
+            EventKind::GuideCompleted { .. } => "guide_completed",
+            EventKind::GuideDismissed { .. } => "guide_dismissed",
+            EventKind::GuideAbandoned { .. } => "guide_abandoned",
+            EventKind::Stall { .. } => "stall",
+            EventKind::FeatureUsed { .. } => "feature_used",
+            EventKind::MilestoneReached { .. } => "milestone_reached",
+            EventKind::GuideError { .. } => "guide_error",
+            EventKind::TargetMissing { .. } => "target_missing",
+            EventKind::Track { .. } => "track",
+        }
+    }
+}
+
 /// The signals of a stall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -230,6 +251,7 @@ mod tests {
             json,
             r#"{"v":1,"id":"x","seq":3,"ts":10,"session":"s","user":"u","path":"/p","guide":"g","guide_version":2,"type":"stall","stall":"rage_click","duration_ms":900,"count":4}"#
         );
-        assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e));
+        assert_eq!(serde_json::from_str::<Event>(&json).ok(), Some(e.clone()));
+        assert!(json.contains(&format!("\"type\":\"{}\"", e.kind.type_name())));
     }
 }

@@ -1,9 +1,9 @@
-//! `POST /v1/events` and `GET /v1/debug/events`.
+//! `POST /v1/events`: validation, tenants, origins, deduplication and durable storage.
 
 use hyper::Method;
 use serde_json::json;
 
-use crate::support::{Site, get, post, request};
+use crate::support::{Site, get, post, request, tenants};
 
 fn event(id: &str, kind: serde_json::Value) -> serde_json::Value {
     let mut e = json!({"v": 1, "id": id, "seq": 0, "ts": 1_700_000_000_000u64, "session": "s1",
@@ -12,12 +12,16 @@ fn event(id: &str, kind: serde_json::Value) -> serde_json::Value {
     e
 }
 
+fn batch_with(key: &str, events: Vec<serde_json::Value>) -> String {
+    json!({"key": key, "sent_at": 1_700_000_000_500u64, "events": events}).to_string()
+}
+
 fn batch(events: Vec<serde_json::Value>) -> String {
-    json!({"key": "demo-write-key", "sent_at": 1_700_000_000_500u64, "events": events}).to_string()
+    batch_with("demo-write-key", events)
 }
 
 #[tokio::test]
-async fn accepts_a_text_plain_batch_and_lists_it() {
+async fn stores_a_text_plain_batch_and_says_how_many() {
     let site = Site::new();
     let server = site.serve().await;
     let body = batch(vec![
@@ -26,17 +30,13 @@ async fn accepts_a_text_plain_batch_and_lists_it() {
         event("e3", json!({"type": "stall", "stall": "rage_click", "duration_ms": 800, "count": 4})),
     ]);
     let r = post(&server, "/v1/events", body).await;
-    assert_eq!(r.status, 204, "{}", r.text());
-    assert_eq!(r.header("access-control-allow-origin"), "*");
-
-    let listed = get(&server, "/v1/debug/events").await;
-    assert_eq!(listed.status, 200);
-    assert_eq!(listed.header("content-type"), "application/json");
-    let list = listed.json();
-    let types: Vec<_> = list.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"accepted": 3, "duplicates": 0}));
+    // Not from a page: no CORS header.
+    assert_eq!(r.header("access-control-allow-origin"), "");
+    let stored = server.events();
+    let types: Vec<_> = stored.iter().map(|e| e.kind.type_name()).collect();
     assert_eq!(types, ["page_view", "step_completed", "stall"]);
-    assert_eq!(list[2]["stall"], "rage_click");
-    assert_eq!(server.events().len(), 3);
 }
 
 #[tokio::test]
@@ -44,9 +44,47 @@ async fn deduplicates_on_the_event_id() {
     let site = Site::new();
     let server = site.serve().await;
     let body = batch(vec![event("same", json!({"type": "page_view"}))]);
-    assert_eq!(post(&server, "/v1/events", body.clone()).await.status, 204);
-    assert_eq!(post(&server, "/v1/events", body).await.status, 204);
+    assert_eq!(post(&server, "/v1/events", body.clone()).await.json()["accepted"], 1);
+    let again = post(&server, "/v1/events", body).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), json!({"accepted": 0, "duplicates": 1}));
     assert_eq!(server.events().len(), 1);
+}
+
+#[tokio::test]
+async fn stores_the_time_corrected_for_the_client_clock() {
+    let site = Site::new();
+    let server = site.serve().await;
+    // The client's clock says 2023; the event happened 500 ms before the batch was sent.
+    let before = now_ms();
+    post(&server, "/v1/events", batch(vec![event("e1", json!({"type": "page_view"}))])).await;
+    let after = now_ms();
+    let ts = server.events()[0].ts;
+    assert!(ts + 500 >= before && ts + 500 <= after, "{before} <= {ts} + 500 <= {after}");
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[tokio::test]
+async fn acknowledged_events_survive_a_restart() {
+    let site = Site::new();
+    let db = site.root().join("store/waymark.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let mut config = waymark_collector::Config::new(site.root());
+    config.db = Some(db.clone());
+    let server = waymark_collector::serve(config.clone()).await.unwrap();
+    let body = batch(vec![event("e1", json!({"type": "page_view"})), event("e2", json!({"type": "page_view"}))]);
+    assert_eq!(post(&server, "/v1/events", body.clone()).await.status, 200);
+    server.shutdown().await.unwrap();
+
+    let server = waymark_collector::serve(config).await.unwrap();
+    assert_eq!(server.events().len(), 2);
+    // A re-send after the restart is still recognised.
+    assert_eq!(post(&server, "/v1/events", body).await.json()["duplicates"], 2);
+    let reader = waymark_collector::Reader::open(&db).unwrap();
+    assert_eq!(reader.tenants().unwrap(), ["demo"]);
 }
 
 #[tokio::test]
@@ -82,6 +120,7 @@ async fn refuses_a_bad_envelope() {
         ("not json", "body"),
         (r#"{"key": "k", "sent_at": 1}"#, "body: missing field `events`"),
         (r#"{"key": "k", "sent_at": 1, "events": {}}"#, "body.events: invalid type"),
+        (r#"{"key": "k", "sent_at": "now", "events": []}"#, "body.sent_at: invalid type"),
         (r#"{"key": "k", "sent_at": 1, "events": []} trailing"#, "body"),
     ] {
         let r = post(&server, "/v1/events", body).await;
@@ -89,7 +128,75 @@ async fn refuses_a_bad_envelope() {
         assert!(r.text().starts_with(expect), "{body}: {}", r.text());
     }
     // An empty batch is fine.
-    assert_eq!(post(&server, "/v1/events", r#"{"key":"k","sent_at":1,"events":[]}"#).await.status, 204);
+    let r = post(&server, "/v1/events", r#"{"key":"demo-write-key","sent_at":1,"events":[]}"#).await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn refuses_an_unknown_write_key() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let r = post(&server, "/v1/events", batch_with("stolen", vec![event("e1", json!({"type": "page_view"}))])).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.text(), "key: unknown write key\n");
+    assert!(server.events().is_empty());
+}
+
+#[tokio::test]
+async fn refuses_events_for_another_tenants_account() {
+    let site = Site::new();
+    let mut config = waymark_collector::Config::new(site.root());
+    config.tenants = tenants(&site.root().join("guides"));
+    let server = waymark_collector::serve(config).await.unwrap();
+    let mut foreign = event("e2", json!({"type": "page_view"}));
+    foreign["account"] = json!("globex");
+    let body = batch_with("acme-key", vec![event("e1", json!({"type": "page_view"})), foreign]);
+    let r = post(&server, "/v1/events", body).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), "events[1].account: \"globex\" is not an account of this key's tenant\n");
+    assert!(server.events().is_empty(), "nothing of the batch is stored");
+    // The same account with its own tenant's key is fine.
+    let mut own = event("e3", json!({"type": "page_view"}));
+    own["account"] = json!("globex");
+    assert_eq!(post(&server, "/v1/events", batch_with("globex-key", vec![own])).await.status, 200);
+}
+
+#[tokio::test]
+async fn answers_pages_of_allowed_origins_only() {
+    let site = Site::new();
+    let mut config = waymark_collector::Config::new(site.root());
+    config.tenants = tenants(&site.root().join("guides"));
+    let server = waymark_collector::serve(config).await.unwrap();
+    let send = async |origin: &str, id: &str| {
+        let body = batch_with("acme-key", vec![event(id, json!({"type": "page_view"}))]);
+        let headers = [("origin", origin), ("content-type", "text/plain")];
+        request(&server, Method::POST, "/v1/events", &headers, body.into_bytes()).await
+    };
+    let ok = send("https://app.acme.test", "e1").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.header("access-control-allow-origin"), "https://app.acme.test");
+    let refused = send("https://evil.test", "e2").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("access-control-allow-origin"), "");
+    assert_eq!(server.events().len(), 1);
+
+    // A preflight (a page sending JSON instead of text/plain) is answered for listed origins.
+    let pre = [("origin", "https://app.acme.test"), ("access-control-request-method", "POST")];
+    let r = request(&server, Method::OPTIONS, "/v1/events", &pre, vec![]).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), "https://app.acme.test");
+    let pre = [("origin", "https://evil.test"), ("access-control-request-method", "POST")];
+    assert_eq!(request(&server, Method::OPTIONS, "/v1/events", &pre, vec![]).await.status, 403);
+}
+
+#[tokio::test]
+async fn records_what_agents_dropped() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let body = json!({"key": "demo-write-key", "sent_at": 1, "events": [], "dropped": 7}).to_string();
+    assert_eq!(post(&server, "/v1/events", body).await.status, 200);
+    let reader = server.store().reader().unwrap();
+    assert_eq!(reader.dropped("demo").unwrap(), 7);
 }
 
 #[tokio::test]
@@ -99,10 +206,10 @@ async fn limits_the_body_to_one_mebibyte() {
     let filler = "x".repeat(waymark_collector::MAX_BATCH_BYTES);
     let body = format!(r#"{{"key":"{filler}","sent_at":1,"events":[]}}"#);
     assert_eq!(post(&server, "/v1/events", body).await.status, 413);
-    // Just under the limit is read (and then judged on its content).
+    // Just under the limit is read (and then judged on its content: an unknown key).
     let key = "x".repeat(waymark_collector::MAX_BATCH_BYTES - 64);
     let body = format!(r#"{{"key":"{key}","sent_at":1,"events":[]}}"#);
-    assert_eq!(post(&server, "/v1/events", body).await.status, 204);
+    assert_eq!(post(&server, "/v1/events", body).await.status, 401);
 }
 
 #[tokio::test]
@@ -110,5 +217,5 @@ async fn events_only_take_posts() {
     let site = Site::new();
     let server = site.serve().await;
     assert_eq!(get(&server, "/v1/events").await.status, 405);
-    assert_eq!(request(&server, Method::DELETE, "/v1/debug/events", &[], vec![]).await.status, 405);
+    assert_eq!(request(&server, Method::DELETE, "/v1/events", &[], vec![]).await.status, 405);
 }

@@ -94,7 +94,9 @@ async fn listens_on_loopback_by_default_and_shuts_down() {
     let site = Site::new();
     let config = waymark_collector::Config::new(site.root());
     assert!(config.addr.ip().is_loopback());
-    assert_eq!(config.guides_dir, site.root().join("guides"));
+    let demo = config.tenants.by_write_key("demo-write-key").unwrap();
+    assert_eq!(demo.guides, site.root().join("guides"));
+    assert!(config.db.is_none(), "tests get a temporary store");
     let server = waymark_collector::serve(config).await.unwrap();
     let addr = server.addr();
     assert_ne!(addr.port(), 0);

@@ -13,11 +13,10 @@ async fn serves_the_valid_guides_as_json_with_cache_headers() {
     let site = Site::new();
     site.write("guides/nested/b.json", &format!("[{}, {}]", guide("beta"), guide("gamma")));
     let server = site.serve().await;
-    let r = get(&server, "/v1/guides").await;
+    let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), "application/json");
     assert_eq!(r.header("cache-control"), "no-cache");
-    assert_eq!(r.header("access-control-allow-origin"), "*");
     let etag = r.header("etag");
     assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 4, "strong etag: {etag}");
     // schema.json is not a guide; nested folders are read; file order is kept.
@@ -32,16 +31,16 @@ async fn serves_the_valid_guides_as_json_with_cache_headers() {
 async fn answers_304_to_a_matching_if_none_match() {
     let site = Site::new();
     let server = site.serve().await;
-    let first = get(&server, "/v1/guides").await;
+    let first = get(&server, "/v1/guides?key=demo-write-key").await;
     let etag = first.header("etag").to_string();
     for header in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
-        let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", &header)], Vec::new()).await;
+        let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", &header)], Vec::new()).await;
         assert_eq!(r.status, 304, "If-None-Match: {header}");
         assert_eq!(r.header("etag"), etag);
         assert_eq!(r.header("cache-control"), "no-cache");
         assert!(r.body.is_empty());
     }
-    let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", "\"stale\"")], Vec::new()).await;
+    let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", "\"stale\"")], Vec::new()).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, first.body);
 }
@@ -50,17 +49,17 @@ async fn answers_304_to_a_matching_if_none_match() {
 async fn reloads_the_folder_on_every_request() {
     let site = Site::new();
     let server = site.serve().await;
-    let before = get(&server, "/v1/guides").await;
+    let before = get(&server, "/v1/guides?key=demo-write-key").await;
     site.write("guides/z.json", &guide("zeta"));
-    let after = get(&server, "/v1/guides").await;
+    let after = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(ids(&after.json()), ["alpha", "zeta"]);
     assert_ne!(before.header("etag"), after.header("etag"));
     // The old tag no longer matches.
-    let r = request(&server, Method::GET, "/v1/guides", &[("if-none-match", before.header("etag"))], vec![])
+    let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", before.header("etag"))], vec![])
         .await;
     assert_eq!(r.status, 200);
     site.remove("guides/z.json");
-    assert_eq!(get(&server, "/v1/guides").await.header("etag"), before.header("etag"));
+    assert_eq!(get(&server, "/v1/guides?key=demo-write-key").await.header("etag"), before.header("etag"));
 }
 
 #[tokio::test]
@@ -76,7 +75,7 @@ async fn skips_broken_guides_and_serves_the_others() {
     site.write("guides/e-dup.json", &guide("alpha"));
     site.write("guides/f-ok.json", &format!("[{}, {{\"id\": 3}}]", guide("ok")));
     let server = site.serve().await;
-    let r = get(&server, "/v1/guides").await;
+    let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
     assert_eq!(ids(&r.json()), ["alpha", "ok"]);
 }
@@ -85,9 +84,9 @@ async fn skips_broken_guides_and_serves_the_others() {
 async fn a_missing_folder_is_a_server_error() {
     let site = Site::new();
     let mut config = waymark_collector::Config::new(site.root());
-    config.guides_dir = site.root().join("no-such-folder");
+    config.tenants = crate::support::tenants(&site.root().join("no-such-folder"));
     let server = waymark_collector::serve(config).await.unwrap();
-    let r = get(&server, "/v1/guides").await;
+    let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 500);
     assert!(r.text().contains("no-such-folder"), "{}", r.text());
 }
@@ -95,7 +94,7 @@ async fn a_missing_folder_is_a_server_error() {
 #[tokio::test]
 async fn the_example_guides_all_load() {
     let server = waymark_collector::serve(waymark_collector::Config::new(repo_root())).await.unwrap();
-    let r = get(&server, "/v1/guides").await;
+    let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
     let mut ids = ids(&r.json());
     ids.sort();
@@ -103,4 +102,32 @@ async fn the_example_guides_all_load() {
         ids,
         ["announce-reports", "billing-setup", "first-project", "help-project-form", "invite-teammates"]
     );
+}
+
+#[tokio::test]
+async fn guides_need_a_known_write_key() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let r = get(&server, "/v1/guides").await;
+    assert_eq!(r.status, 401);
+    assert!(r.text().contains("?key=WRITE_KEY"), "{}", r.text());
+    assert_eq!(get(&server, "/v1/guides?key=nope").await.status, 401);
+}
+
+#[tokio::test]
+async fn guides_answer_pages_of_allowed_origins_only() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let path = "/v1/guides?key=demo-write-key";
+    // The demo allows localhost on any port, and the collector's own origin.
+    let r = request(&server, Method::GET, path, &[("origin", "http://localhost:3000")], vec![]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), "http://localhost:3000");
+    let own = server.url("");
+    let r = request(&server, Method::GET, path, &[("origin", &own)], vec![]).await;
+    assert_eq!(r.header("access-control-allow-origin"), own);
+    let r = request(&server, Method::GET, path, &[("origin", "https://evil.test")], vec![]).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.header("access-control-allow-origin"), "");
+    assert!(r.text().contains("https://evil.test"), "{}", r.text());
 }

@@ -90,6 +90,32 @@ impl Site {
     }
 }
 
+/// Two tenants: `acme-co` (key `acme-key`, token `acme-read-token`, account `acme*`) and
+/// `globex-co` (key `globex-key`, token `globex-read-token`, account `globex`), both reading
+/// guides from `guides`.
+pub fn tenants(guides: &Path) -> waymark_collector::Tenants {
+    let toml = format!(
+        r#"
+[[tenant]]
+id = "acme-co"
+write_keys = ["acme-key", "demo-write-key"]
+read_tokens = ["acme-read-token"]
+origins = ["https://app.acme.test"]
+accounts = ["acme*"]
+guides = "{g}"
+
+[[tenant]]
+id = "globex-co"
+write_keys = ["globex-key"]
+read_tokens = ["globex-read-token"]
+accounts = ["globex"]
+guides = "{g}"
+"#,
+        g = guides.display()
+    );
+    waymark_collector::Tenants::parse("test.toml", &toml, Path::new("/")).unwrap()
+}
+
 /// The repository root (for tests on the real guides and demo).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
