@@ -36,6 +36,7 @@ pub mod page;
 pub mod site;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -47,7 +48,7 @@ use fantoccini::{Client, Locator};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
-use waymark_collector::{Config, Running};
+use waymark_collector::{Config, Running, Tenants};
 
 pub use browser::{Browser, ConsoleEntry};
 pub use fetch::Reply;
@@ -106,6 +107,20 @@ impl Setup {
     }
 }
 
+/// The tests' tenant: the fixture pages' key `e2e-key` and the demo's `demo-write-key`, any
+/// account, read token [`READ_TOKEN`], guides from `guides`.
+fn tenants(guides: &Path) -> Result<Tenants> {
+    let toml = format!(
+        "[[tenant]]\nid = \"e2e\"\nwrite_keys = [\"e2e-key\", \"demo-write-key\"]\n\
+         read_tokens = [\"{READ_TOKEN}\"]\naccounts = [\"*\"]\nguides = {:?}\n",
+        guides.display().to_string()
+    );
+    Tenants::parse("e2e.toml", &toml, guides).map_err(|e| anyhow!(e))
+}
+
+/// The read token of the tests' tenant.
+pub const READ_TOKEN: &str = "e2e-read-token";
+
 /// A collector, a browser, and what the test saw. End every test with [`Harness::finish`].
 pub struct Harness {
     // Fields drop in order: the browser first, then the server, then the folders.
@@ -131,10 +146,11 @@ impl Harness {
             }
         };
         let mut config = Config::new(&root);
-        config.guides_dir = match &setup.guides {
+        let guides = match &setup.guides {
             Some(t) => t.path().to_path_buf(),
             None => repo_root().join("guides"),
         };
+        config.tenants = tenants(&guides)?;
         let permit = browsers().acquire().await.context("browser slots closed")?;
         let server = waymark_collector::serve(config).await?;
         let browser = Browser::start().await?;
@@ -190,7 +206,7 @@ impl Harness {
     /// Switches the demo's user (`localStorage["demo-user"]`) from a page of the same
     /// origin without the app; open an app page afterwards.
     pub async fn as_user(&self, user: &str) -> Result<()> {
-        self.open("/v1/debug/events").await?;
+        self.open("/v1/status").await?;
         self.js("localStorage.setItem('demo-user', arguments[0]);", vec![json!(user)]).await?;
         Ok(())
     }

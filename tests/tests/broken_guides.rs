@@ -16,7 +16,8 @@ async fn a_broken_guide_file_is_skipped_while_the_valid_one_runs() -> anyhow::Re
     guides.write("b-not-json.json", "{ \"id\": ")?;
     guides.write("c-valid.json", &flows::modal_on_app("valid-probe", 10))?;
     let h = Harness::start(Setup::demo().guides(guides)).await?;
-    let served: serde_json::Value = serde_json::from_slice(&h.fetch("/v1/guides").await?.body)?;
+    let served: serde_json::Value =
+        serde_json::from_slice(&h.fetch("/v1/guides?key=demo-write-key").await?.body)?;
     let ids: Vec<&str> = served.as_array().unwrap().iter().filter_map(|g| g["id"].as_str()).collect();
     assert_eq!(ids, ["valid-probe"], "the collector serves only the valid guide");
     h.as_user("carol").await?;

@@ -25,10 +25,12 @@
     };
   });
   var ds = s.dataset, base = s.src.replace(/[^\/?#]*([?#].*)?$/, "");
-  var cfg = { key: ds.key, guides: ds.guides, collector: ds.collector, user: ds.user, account: ds.account, locale: ds.locale };
+  // The guides are the key's tenant's: the key travels in the query (a simple GET has no headers).
+  var guides = ds.guides && ds.key ? ds.guides + (ds.guides.indexOf("?") < 0 ? "?" : "&") + "key=" + encodeURIComponent(ds.key) : ds.guides;
+  var cfg = { key: ds.key, guides: guides, collector: ds.collector, user: ds.user, account: ds.account, locale: ds.locale };
   // The guides download while the wasm does; the agent picks the answer up when it starts.
-  if (ds.guides && w.fetch) {
-    cfg.prefetched = fetch(ds.guides).then(function (r) {
+  if (guides && w.fetch) {
+    cfg.prefetched = fetch(guides).then(function (r) {
       if (!r.ok) throw "HTTP " + r.status;
       return r.text();
     });

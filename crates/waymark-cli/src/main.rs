@@ -30,18 +30,24 @@ enum Command {
     },
     /// Print the JSON Schema of the guide format.
     Schema,
-    /// Serve the agent, the guides, the event intake and the demo app.
+    /// Serve the agent, the guides, the event intake, health, the dashboard and the demo app.
     Serve {
         /// Address to listen on (loopback by default).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
-        /// The repository root holding `www/dist` (the built agent) and `www/demo`.
+        /// The SQLite database the events are stored in (created when missing).
+        #[arg(long, default_value = "waymark.db")]
+        db: PathBuf,
+        /// Tenants, keys, tokens, origins and guide folders (TOML). Without it: the demo
+        /// tenant (`waymark demo-config` prints it), with the guides in `<root>/guides`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The repository root holding `www/dist` (the built agent), `www/dashboard` and `www/demo`.
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// The folder of guide files.
-        #[arg(long, default_value = "guides")]
-        guides: PathBuf,
     },
+    /// Print the demo configuration, to copy as a start for `serve --config`.
+    DemoConfig,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,8 +66,10 @@ fn main() -> ExitCode {
             print!("{}", waymark_core::schema::guide_schema_json());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr, root, guides } => {
-            serve(waymark_collector::Config { addr, root, guides_dir: guides })
+        Command::Serve { addr, db, config, root } => serve(addr, db, config, root),
+        Command::DemoConfig => {
+            print!("{}", waymark_collector::DEMO_CONFIG);
+            Ok(ExitCode::SUCCESS)
         }
     };
     result.unwrap_or_else(|e| {
@@ -70,13 +78,34 @@ fn main() -> ExitCode {
     })
 }
 
-fn serve(config: waymark_collector::Config) -> Result<ExitCode> {
+/// The tenants of `--config`, or the demo's.
+fn tenants(config: Option<&Path>, root: &Path) -> Result<waymark_collector::Tenants> {
+    let Some(path) = config else { return Ok(waymark_collector::Tenants::demo(root)) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    waymark_collector::Tenants::parse(&path.display().to_string(), &text, base).map_err(anyhow::Error::msg)
+}
+
+fn serve(
+    addr: std::net::SocketAddr,
+    db: PathBuf,
+    config: Option<PathBuf>,
+    root: PathBuf,
+) -> Result<ExitCode> {
+    let tenants = tenants(config.as_deref(), &root)?;
+    let demo = config.is_none();
+    let config = waymark_collector::Config { addr, root, db: Some(db), tenants };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
     runtime.block_on(async {
         let running = waymark_collector::serve(config).await?;
         println!("Waymark is serving the demo app with the agent: {}", running.url("/app"));
-        println!("Guides: {}   (Ctrl-C to stop)", running.url("/v1/guides"));
+        if demo {
+            println!("Dashboard (demo read token): {}", running.url("/dashboard#token=demo-read-token"));
+        } else {
+            println!("Dashboard: {} (sign in with a read token)", running.url("/dashboard"));
+        }
+        println!("Events are stored in {}   (Ctrl-C to stop)", running.store().path().display());
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         running.shutdown().await?;
         Ok(ExitCode::SUCCESS)

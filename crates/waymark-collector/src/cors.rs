@@ -12,17 +12,18 @@ use axum::response::Response;
 use crate::Tenant;
 use crate::http::text;
 
-/// The request's `Origin` when the tenant allows it (`Ok(None)` without one), or a `403`.
-pub(crate) fn check(headers: &HeaderMap, tenant: &Tenant) -> Result<Option<HeaderValue>, Response> {
+/// The request's `Origin` when the tenant allows it (`Ok(None)` without one), or the `403`
+/// to answer.
+pub(crate) fn check(headers: &HeaderMap, tenant: &Tenant) -> Result<Option<HeaderValue>, Box<Response>> {
     let Some(origin) = headers.get(header::ORIGIN) else { return Ok(None) };
     let text_origin = origin.to_str().unwrap_or_default();
     if same_origin(headers, text_origin) || tenant.allows_origin(text_origin) {
         Ok(Some(origin.clone()))
     } else {
-        Err(text(
+        Err(Box::new(text(
             StatusCode::FORBIDDEN,
             format!("origin: {text_origin} is not in the origins of this key's tenant\n"),
-        ))
+        )))
     }
 }
 
@@ -47,9 +48,9 @@ pub(crate) fn allow(mut r: Response, origin: Option<&HeaderValue>) -> Response {
 /// carries no key, so the request itself is checked again against its key's tenant).
 pub(crate) fn preflight(headers: &HeaderMap, tenants: &crate::Tenants) -> Response {
     let origin = headers.get(header::ORIGIN);
-    let allowed = origin.and_then(|o| o.to_str().ok()).is_some_and(|o| {
-        same_origin(headers, o) || tenants.any_allows_origin(o)
-    });
+    let allowed = origin
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| same_origin(headers, o) || tenants.any_allows_origin(o));
     if !allowed {
         return text(StatusCode::FORBIDDEN, "origin: not allowed\n");
     }

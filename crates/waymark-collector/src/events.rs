@@ -64,16 +64,15 @@ pub(crate) async fn post_events(State(s): State<AppState>, headers: HeaderMap, b
     };
     let origin = match cors::check(&headers, tenant) {
         Ok(origin) => origin,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let foreign: Vec<String> = events
         .iter()
         .enumerate()
         .filter_map(|(i, e)| {
             let account = e.account.as_deref()?;
-            (!tenant.owns_account(account)).then(|| {
-                format!("events[{i}].account: \"{account}\" is not an account of this key's tenant")
-            })
+            (!tenant.owns_account(account))
+                .then(|| format!("events[{i}].account: \"{account}\" is not an account of this key's tenant"))
         })
         .take(MAX_REPORTED)
         .collect();

@@ -34,7 +34,7 @@ pub(crate) async fn get_guides(
     };
     let origin = match cors::check(&headers, tenant) {
         Ok(origin) => origin,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let dir = tenant.guides.clone();
     let body = match tokio::task::spawn_blocking(move || load_dir(&dir)).await {

@@ -70,7 +70,12 @@ impl Config {
     /// demo tenant ([`DEMO_CONFIG`], guides in `<root>/guides`), with a temporary store.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
-        Config { addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), tenants: Tenants::demo(&root), db: None, root }
+        Config {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            tenants: Tenants::demo(&root),
+            db: None,
+            root,
+        }
     }
 }
 
@@ -153,7 +158,11 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
         }
     };
     let store = Store::open(&db).map_err(anyhow::Error::msg)?;
-    let app = router(AppState { root: Arc::new(config.root), tenants: Arc::new(config.tenants), store: store.clone() });
+    let app = router(AppState {
+        root: Arc::new(config.root),
+        tenants: Arc::new(config.tenants),
+        store: store.clone(),
+    });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -171,7 +180,9 @@ fn router(state: AppState) -> Router {
         .route("/v1/guides", get(guides::get_guides).options(preflight))
         .route(
             "/v1/events",
-            post(events::post_events).options(preflight).layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES)),
+            post(events::post_events)
+                .options(preflight)
+                .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES)),
         )
         .route("/v1/status", get(status))
         .route("/dashboard", get(files::dashboard_index))

@@ -146,8 +146,10 @@ impl Reader {
         let mut rows = stmt.query(params![tenant, to_sql(from), to_sql(to)]).map_err(db_error)?;
         let mut n = 0;
         while let Some(row) = rows.next().map_err(db_error)? {
-            let body = row.get_ref(0).map_err(db_error)?.as_str().map_err(|e| format!("database error: {e}"))?;
-            let event = serde_json::from_str(body).map_err(|e| format!("a stored event does not parse: {e}"))?;
+            let body =
+                row.get_ref(0).map_err(db_error)?.as_str().map_err(|e| format!("database error: {e}"))?;
+            let event =
+                serde_json::from_str(body).map_err(|e| format!("a stored event does not parse: {e}"))?;
             f(event);
             n += 1;
         }
@@ -157,13 +159,13 @@ impl Reader {
     /// Every stored event of every tenant, in arrival order, with its tenant.
     pub fn all_events(&self) -> Result<Vec<(String, Event)>, String> {
         let mut stmt = self.0.prepare("SELECT tenant, body FROM events ORDER BY rowid").map_err(db_error)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(db_error)?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(db_error)?;
         let mut out = Vec::new();
         for row in rows {
             let (tenant, body) = row.map_err(db_error)?;
-            let event = serde_json::from_str(&body).map_err(|e| format!("a stored event does not parse: {e}"))?;
+            let event =
+                serde_json::from_str(&body).map_err(|e| format!("a stored event does not parse: {e}"))?;
             out.push((tenant, event));
         }
         Ok(out)
@@ -171,7 +173,8 @@ impl Reader {
 
     /// The tenants that have events, sorted.
     pub fn tenants(&self) -> Result<Vec<String>, String> {
-        let mut stmt = self.0.prepare("SELECT DISTINCT tenant FROM events ORDER BY tenant").map_err(db_error)?;
+        let mut stmt =
+            self.0.prepare("SELECT DISTINCT tenant FROM events ORDER BY tenant").map_err(db_error)?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db_error)?;
         rows.collect::<Result<_, _>>().map_err(db_error)
     }
@@ -218,8 +221,9 @@ fn open_write(path: &Path) -> Result<Connection, String> {
 }
 
 fn open_read(path: &Path) -> Result<Connection, String> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(conn)
 }
@@ -260,12 +264,14 @@ fn commit(conn: &mut Connection, group: &[Job]) -> rusqlite::Result<Vec<Written>
              (tenant, id, account, user, session, seq, ts, client_ts, received_at, type, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
-        let mut drop_note = tx.prepare_cached("INSERT INTO dropped (tenant, received_at, count) VALUES (?1, ?2, ?3)")?;
+        let mut drop_note =
+            tx.prepare_cached("INSERT INTO dropped (tenant, received_at, count) VALUES (?1, ?2, ?3)")?;
         for job in group {
             let mut w = Written { new: 0, duplicates: 0 };
             for row in &job.rows {
                 let e = &row.event;
-                let body = serde_json::to_string(e).map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))?;
+                let body = serde_json::to_string(e)
+                    .map_err(|err| rusqlite::Error::ToSqlConversionFailure(err.into()))?;
                 let n = insert.execute(params![
                     &*row.tenant,
                     e.id,

@@ -229,7 +229,11 @@ fn check_origin(origin: &str) -> Result<(), &'static str> {
         .or_else(|| origin.strip_prefix("http://"))
         .ok_or("must start with http:// or https:// (or be *)")?;
     let host = match rest.rsplit_once(':') {
-        Some((host, port)) if port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())) => host,
+        Some((host, port))
+            if port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            host
+        }
         Some(_) => return Err("has an invalid port"),
         None => rest,
     };

@@ -75,7 +75,8 @@ async fn acknowledged_events_survive_a_restart() {
     let mut config = waymark_collector::Config::new(site.root());
     config.db = Some(db.clone());
     let server = waymark_collector::serve(config.clone()).await.unwrap();
-    let body = batch(vec![event("e1", json!({"type": "page_view"})), event("e2", json!({"type": "page_view"}))]);
+    let body =
+        batch(vec![event("e1", json!({"type": "page_view"})), event("e2", json!({"type": "page_view"}))]);
     assert_eq!(post(&server, "/v1/events", body.clone()).await.status, 200);
     server.shutdown().await.unwrap();
 
@@ -136,7 +137,9 @@ async fn refuses_a_bad_envelope() {
 async fn refuses_an_unknown_write_key() {
     let site = Site::new();
     let server = site.serve().await;
-    let r = post(&server, "/v1/events", batch_with("stolen", vec![event("e1", json!({"type": "page_view"}))])).await;
+    let r =
+        post(&server, "/v1/events", batch_with("stolen", vec![event("e1", json!({"type": "page_view"}))]))
+            .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.text(), "key: unknown write key\n");
     assert!(server.events().is_empty());

@@ -34,13 +34,27 @@ async fn answers_304_to_a_matching_if_none_match() {
     let first = get(&server, "/v1/guides?key=demo-write-key").await;
     let etag = first.header("etag").to_string();
     for header in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
-        let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", &header)], Vec::new()).await;
+        let r = request(
+            &server,
+            Method::GET,
+            "/v1/guides?key=demo-write-key",
+            &[("if-none-match", &header)],
+            Vec::new(),
+        )
+        .await;
         assert_eq!(r.status, 304, "If-None-Match: {header}");
         assert_eq!(r.header("etag"), etag);
         assert_eq!(r.header("cache-control"), "no-cache");
         assert!(r.body.is_empty());
     }
-    let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", "\"stale\"")], Vec::new()).await;
+    let r = request(
+        &server,
+        Method::GET,
+        "/v1/guides?key=demo-write-key",
+        &[("if-none-match", "\"stale\"")],
+        Vec::new(),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, first.body);
 }
@@ -55,8 +69,14 @@ async fn reloads_the_folder_on_every_request() {
     assert_eq!(ids(&after.json()), ["alpha", "zeta"]);
     assert_ne!(before.header("etag"), after.header("etag"));
     // The old tag no longer matches.
-    let r = request(&server, Method::GET, "/v1/guides?key=demo-write-key", &[("if-none-match", before.header("etag"))], vec![])
-        .await;
+    let r = request(
+        &server,
+        Method::GET,
+        "/v1/guides?key=demo-write-key",
+        &[("if-none-match", before.header("etag"))],
+        vec![],
+    )
+    .await;
     assert_eq!(r.status, 200);
     site.remove("guides/z.json");
     assert_eq!(get(&server, "/v1/guides?key=demo-write-key").await.header("etag"), before.header("etag"));
