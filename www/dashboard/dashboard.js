@@ -1,6 +1,12 @@
 // Waymark dashboard: per-account tech-touch health from `GET /v1/health` (report contract v1).
 // No framework and no dependencies. Account, guide, step and selector ids come from customers,
 // so data only ever reaches the page through textContent and attributes, never as HTML.
+//
+// Addresses: `/dashboard?window=7d` (1d, 7d, 14d, 30d, 90d) lists accounts, `#account=ID` opens
+// one, `#token=T` is moved into sessionStorage (`waymark:read-token`) and out of the address.
+// Hooks for tests: `<main data-state="auth|loading|ready|empty|error">`, `tr[data-account]`,
+// `[data-band]` on badges, `section[data-section]` in the drill-down, `#token-form`, and
+// `[role=alert]` on every error.
 
 const TOKEN_KEY = 'waymark:read-token';
 const WINDOWS = ['1d', '7d', '14d', '30d', '90d'];
@@ -127,6 +133,9 @@ function measureValue(value, unit) {
   if (unit === 'minutes_per_user') return `${value.toFixed(1)} min per user`;
   return String(value);
 }
+
+/** @param {number} n @param {string} one @param {string} many @returns {string} like "1 user", "6 users" */
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /** @param {number} ms since the epoch @param {Intl.DateTimeFormatOptions} options @returns {string} */
 const date = (ms, options) => new Intl.DateTimeFormat(undefined, options).format(new Date(ms));
@@ -317,7 +326,7 @@ function windowNote(report) {
   const w = report.window ?? {};
   const day = { day: 'numeric', month: 'short', year: 'numeric' };
   const parts = [];
-  if (typeof w.days === 'number') parts.push(`${w.days} ${w.days === 1 ? 'day' : 'days'}`);
+  if (typeof w.days === 'number') parts.push(plural(w.days, 'day', 'days'));
   if (typeof w.from === 'number' && typeof w.to === 'number') parts.push(`${date(w.from, day)} – ${date(w.to, day)}`);
   if (typeof report.generated_at === 'number') {
     parts.push(`computed ${date(report.generated_at, { ...day, hour: '2-digit', minute: '2-digit' })}`);
@@ -454,7 +463,7 @@ function renderOverview(report) {
       if (!row.hidden) shown += 1;
     });
     count.textContent = shown === accounts.length
-      ? `${accounts.length} ${accounts.length === 1 ? 'account' : 'accounts'}, most at risk first`
+      ? `${plural(accounts.length, 'account', 'accounts')}, most at risk first`
       : `Showing ${shown} of ${accounts.length} accounts`;
   };
   bandSelect.addEventListener('change', apply);
@@ -579,7 +588,8 @@ function accountHeader(report, a) {
       score, badge(a.band),
       el('span', { class: 'pill' }, 'Trend ', trendCell(a.trend, a.previous_score)),
       el('span', { class: 'pill touch', 'data-touch': a.touch }, TOUCHES[a.touch] ?? a.touch)),
-    el('p', { class: 'facts' }, `${a.active_users} active users · ${a.sessions} sessions · ${a.events} events`),
+    el('p', { class: 'facts' }, [plural(a.active_users, 'active user', 'active users'), plural(a.sessions, 'session', 'sessions'),
+      plural(a.events, 'event', 'events')].join(' · ')),
     el('h3', {}, 'Why'),
     reasons.length
       ? el('ol', { class: 'reasons' }, reasons.map(r => el('li', { dir: 'auto' }, r)))
@@ -638,7 +648,7 @@ function features(a) {
     items.length === 0 ? el('p', { class: 'muted' }, 'No tracked feature was used in this window.') : [
       barChart(items.map(f => ({
         label: f.feature, front: f.users, back: null,
-        note: `${f.users} of ${a.active_users} users · ${f.uses} ${f.uses === 1 ? 'use' : 'uses'}`,
+        note: `${f.users} of ${plural(a.active_users, 'user', 'users')} · ${plural(f.uses, 'use', 'uses')}`,
       })), max),
       table('Feature adoption', ['Feature', '#Users', '#Uses'], items.map(f => [f.feature, f.users, f.uses]), { hidden: true }),
     ]);
@@ -654,7 +664,7 @@ function milestones(a) {
         return el('li', {},
           el('label', { for: `milestone-${i}`, dir: 'auto' }, m.milestone),
           el('progress', { id: `milestone-${i}`, max: Math.max(m.of, 1), value: m.users }),
-          el('span', { class: 'chart-note' }, `${m.users} of ${m.of} users (${percent(share)})`));
+          el('span', { class: 'chart-note' }, `${m.users} of ${plural(m.of, 'user', 'users')} (${percent(share)})`));
       })));
 }
 
@@ -695,7 +705,7 @@ function targetMissing(a) {
     (tm.count ?? 0) === 0 && selectors.length === 0
       ? el('p', {}, 'None in this window: every step found its target.')
       : [
-        el('p', {}, `${tm.count} ${tm.count === 1 ? 'step' : 'steps'} could not find their target (${percent(tm.rate)}).`),
+        el('p', {}, `A step's target did not appear ${plural(tm.count, 'time', 'times')} (${percent(tm.rate)}).`),
         table('Selectors that did not appear', ['Guide › step', 'Selector', '#Times'],
           selectors.map(s => [`${s.guide} › ${s.step}`, el('code', {}, s.selector), s.count])),
       ]);
