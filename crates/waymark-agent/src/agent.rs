@@ -112,11 +112,12 @@ impl Agent {
     pub(crate) fn start(config: Config) -> Option<Rc<Self>> {
         let window = web_sys::window()?;
         let doc = window.document()?;
-        // `navigator.doNotTrack` is null when unset, so it is read as a plain value.
-        let dnt = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("doNotTrack"))
-            .ok()
-            .and_then(|v| v.as_string())
-            .is_some_and(|v| v == "1");
+        // `navigator.doNotTrack` is null when unset and `globalPrivacyControl` is missing
+        // in most browsers, so both are read as plain values.
+        let navigator = window.navigator();
+        let read = |name: &str| js_sys::Reflect::get(&navigator, &JsValue::from_str(name)).ok();
+        let dnt = read("doNotTrack").and_then(|v| v.as_string()).is_some_and(|v| v == "1")
+            || read("globalPrivacyControl").and_then(|v| v.as_bool()) == Some(true);
         let who = Identity {
             user: config.user.clone(),
             account: config.account.clone(),
@@ -146,10 +147,7 @@ impl Agent {
             listeners: RefCell::new(Vec::new()),
             observer: RefCell::new(None),
             last_activity: Cell::new(0.0),
-            beacon: config
-                .collector
-                .clone()
-                .map(|url| Rc::new(RefCell::new(crate::beacon::Beacon::new(url, config.key.clone())))),
+            beacon: config.collector.clone().map(|url| crate::beacon::start(url, config.key.clone(), !dnt)),
             config,
         });
         RUNNING.with(|r| {
@@ -288,8 +286,12 @@ impl Agent {
         self.callbacks.borrow_mut().push((name, f));
     }
 
+    /// Without consent nothing is stored or sent, and the event queue is emptied.
     pub(crate) fn consent(&self, granted: bool) {
         self.consent.set(granted);
+        if let Some(b) = &self.beacon {
+            crate::beacon::consent(b, granted);
+        }
     }
 
     /// Runs queued work through the engine and applies its decisions; re-entrant calls

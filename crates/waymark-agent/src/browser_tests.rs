@@ -192,7 +192,7 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     target.remove();
 }
 
-async fn sleep(ms: i32) {
+pub(crate) async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()

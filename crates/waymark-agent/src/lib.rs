@@ -12,6 +12,7 @@
 mod agent;
 mod beacon;
 mod page;
+mod queue;
 mod ui;
 
 use wasm_bindgen::prelude::*;
@@ -66,7 +67,8 @@ impl Waymark {
         }
     }
 
-    /// `waymark.consent(bool)`: with `false`, nothing is stored or reported.
+    /// `waymark.consent(bool)`: with `false`, nothing is stored or reported, and events
+    /// queued for the collector are deleted.
     pub fn consent(&self, granted: JsValue) {
         self.agent.consent(granted.is_truthy());
     }
@@ -74,3 +76,5 @@ impl Waymark {
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod delivery_tests;
