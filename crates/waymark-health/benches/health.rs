@@ -1,0 +1,3 @@
+//! Health benchmark (being written).
+
+fn main() {}
