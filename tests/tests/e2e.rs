@@ -7,6 +7,7 @@
 mod advance;
 mod banner_hotspot;
 mod broken_guides;
+mod delivery;
 mod dismiss;
 mod events;
 mod flows;

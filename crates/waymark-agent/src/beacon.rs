@@ -20,7 +20,7 @@
 //!   envelope. Without consent nothing is stored or sent, and what was queued is cleared.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -336,28 +336,26 @@ fn arm(cell: &Shared, ms: u32, replace: bool) {
 /// Replaces what this tab holds with the durable queue read at generation `generation`,
 /// keeping what was queued while it was read and the identity of what it already held.
 fn merge(b: &mut Beacon, loaded: Vec<Stored>, generation: u32) {
-    let mut held: BTreeMap<u64, Item> = BTreeMap::new();
-    let mut newer = Vec::new();
-    for i in b.items.drain(..) {
-        match i.key {
-            Some(k) => {
-                held.insert(k as u64, i);
-            }
-            None if i.born > generation => newer.push(i),
-            None => {}
-        }
-    }
-    let mut items = VecDeque::with_capacity(loaded.len() + newer.len());
+    let mut held: Vec<Option<Item>> = b.items.drain(..).map(Some).collect();
+    let mut items = VecDeque::with_capacity(loaded.len());
+    // Both are in key order: each search starts after the last match.
+    let mut from = 0;
     for s in loaded {
-        let item = held.remove(&(s.key as u64)).unwrap_or_else(|| {
-            b.next_id += 1;
-            Item { id: b.next_id - 1, key: Some(s.key), json: s.json, born: generation }
-        });
+        let at = (from..held.len())
+            .chain(0..from)
+            .find(|&j| held.get(j).is_some_and(|i| i.as_ref().is_some_and(|i| i.key == Some(s.key))));
+        let item = match at.and_then(|j| held.get_mut(j)).and_then(Option::take) {
+            Some(item) => item,
+            None => {
+                b.next_id += 1;
+                Item { id: b.next_id - 1, key: Some(s.key), json: s.json, born: generation }
+            }
+        };
+        from = at.map_or(from, |j| j + 1);
         items.push_back(item);
     }
-    newer.extend(held.into_values().filter(|i| i.born > generation));
-    newer.sort_by_key(|i| i.id);
-    items.extend(newer);
+    // What was queued while the store was read stays, in order; the rest left the store.
+    items.extend(held.into_iter().flatten().filter(|i| i.born > generation));
     b.items = items;
 }
 
