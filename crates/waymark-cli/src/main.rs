@@ -48,6 +48,22 @@ enum Command {
     },
     /// Print the demo configuration, to copy as a start for `serve --config`.
     DemoConfig,
+    /// Print per-account tech-touch health from the event store (riskiest account first).
+    Health {
+        /// The SQLite database `waymark serve` writes (it may be running).
+        #[arg(long, default_value = "waymark.db")]
+        db: PathBuf,
+        /// The window: whole days ending today, like `7d` or `30d`; the trend compares it with
+        /// the window before.
+        #[arg(long, default_value = "7d")]
+        window: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = HealthFormat::Table)]
+        format: HealthFormat,
+        /// The tenant to report on (needed when the database holds several).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -56,6 +72,16 @@ enum Format {
     Human,
     /// For machines: one JSON document.
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HealthFormat {
+    /// For people, in a terminal.
+    Table,
+    /// The same document as `GET /v1/health`.
+    Json,
+    /// One row per account, for spreadsheets.
+    Csv,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +93,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr, db, config, root } => serve(addr, db, config, root),
+        Command::Health { db, window, format, tenant } => health(&db, &window, format, tenant),
         Command::DemoConfig => {
             print!("{}", waymark_collector::DEMO_CONFIG);
             Ok(ExitCode::SUCCESS)
@@ -110,6 +137,39 @@ fn serve(
         running.shutdown().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn health(db: &Path, window: &str, format: HealthFormat, tenant: Option<String>) -> Result<ExitCode> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let window = waymark_health::Window::parse(window, now).context("--window")?;
+    if !db.exists() {
+        anyhow::bail!("{}: no such database (start `waymark serve` first, or pass --db)", db.display());
+    }
+    let reader = waymark_collector::Reader::open(db).map_err(anyhow::Error::msg)?;
+    let tenant = match tenant {
+        Some(t) => t,
+        None => {
+            let mut tenants = reader.tenants().map_err(anyhow::Error::msg)?;
+            match tenants.len() {
+                0 => String::new(),
+                1 => tenants.remove(0),
+                _ => anyhow::bail!(
+                    "{} holds tenants {}: pick one with --tenant",
+                    db.display(),
+                    tenants.join(", ")
+                ),
+            }
+        }
+    };
+    let report = waymark_collector::health_report(&reader, &tenant, &window).map_err(anyhow::Error::msg)?;
+    match format {
+        HealthFormat::Table => print!("{}", report.to_table()),
+        HealthFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        HealthFormat::Csv => print!("{}", report.to_csv()),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {

@@ -6,6 +6,8 @@
 //! - `POST /v1/events`: beacon batches (`{"key", "sent_at", "events": [...]}`, sent as
 //!   `text/plain`), every event checked against [`waymark_core::Event`] and the key's
 //!   tenant, acknowledged once durably committed to the [`Store`] (SQLite, WAL);
+//! - `GET /v1/health?window=7d`: per-account health (`waymark_health`), for the holder of
+//!   a read token (`Authorization: Bearer TOKEN`);
 //! - `GET /v1/status`: liveness;
 //! - the agent's build (`<root>/www/dist/`) at the site root, the dashboard
 //!   (`<root>/www/dashboard/`) at `/dashboard`, and the demo app (`<root>/www/demo/`) at
@@ -25,6 +27,7 @@ mod cors;
 mod events;
 mod files;
 mod guides;
+mod health;
 mod http;
 mod store;
 mod tenants;
@@ -44,6 +47,7 @@ use waymark_core::Event;
 
 pub use events::MAX_BATCH_BYTES;
 pub use guides::guide_files;
+pub use health::report as health_report;
 pub use store::{Reader, Store};
 pub use tenants::{DEMO_CONFIG, Tenant, Tenants};
 
@@ -184,6 +188,7 @@ fn router(state: AppState) -> Router {
                 .options(preflight)
                 .layer(DefaultBodyLimit::max(events::MAX_BATCH_BYTES)),
         )
+        .route("/v1/health", get(health::get_health))
         .route("/v1/status", get(status))
         .route("/dashboard", get(files::dashboard_index))
         .route("/dashboard/", get(files::dashboard_index))

@@ -11,4 +11,5 @@
 mod events;
 mod files;
 mod guides;
+mod health;
 mod support;

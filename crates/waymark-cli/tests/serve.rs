@@ -1,6 +1,7 @@
-//! The real `waymark serve` process, killed with SIGKILL in the middle of a stream of
-//! batches: every acknowledged event is stored after the restart, and re-sending everything
-//! (as agents do from their queues) stores each event exactly once.
+//! The real `waymark serve` process: killed with SIGKILL in the middle of a stream of
+//! batches, every acknowledged event is stored after the restart, and re-sending everything
+//! (as agents do from their queues) stores each event exactly once; `waymark health` reads
+//! the store of a running collector.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use std::collections::HashSet;
@@ -77,16 +78,27 @@ fn post(addr: SocketAddr, path: &str, method: &str, body: &str) -> std::io::Resu
 }
 
 fn batch(ids: &[String]) -> String {
+    batch_at(ids, "acme", 1_700_000_000_000, false)
+}
+
+/// Page views (or rage-click stalls on `first-project › name-it`) of `account`, one session
+/// per event, all at `ts`.
+fn batch_at(ids: &[String], account: &str, ts: u64, stall: bool) -> String {
+    let kind = if stall {
+        r#""guide":"first-project","step":"name-it","type":"stall","stall":"rage_click","duration_ms":1200,"count":5"#
+    } else {
+        r#""type":"page_view""#
+    };
     let events: Vec<String> = ids
         .iter()
         .enumerate()
         .map(|(i, id)| {
             format!(
-                r#"{{"v":1,"id":"{id}","seq":{i},"ts":1700000000000,"session":"s-{id}","user":"u1","account":"acme","path":"/app","type":"page_view"}}"#
+                r#"{{"v":1,"id":"{id}","seq":{i},"ts":{ts},"session":"s-{id}","user":"u-{id}","account":"{account}","path":"/app",{kind}}}"#
             )
         })
         .collect();
-    format!(r#"{{"key":"demo-write-key","sent_at":1700000000000,"events":[{}]}}"#, events.join(","))
+    format!(r#"{{"key":"demo-write-key","sent_at":{ts},"events":[{}]}}"#, events.join(","))
 }
 
 fn stored_ids(db: &Path) -> Vec<String> {
@@ -154,4 +166,52 @@ fn sigkill_loses_no_acknowledged_event_and_resending_counts_each_once() {
     assert_eq!(unique.len(), stored.len(), "an event is stored twice after re-sending");
     let sent = (acked.iter().max().copied().unwrap_or(0) + 50).min(batches.len()) * 20;
     assert_eq!(stored.len(), sent);
+}
+
+fn waymark(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_waymark")).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn health_reads_the_store_of_a_running_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("waymark.db");
+    let server = Server::start(&db, None);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let ids = |prefix: &str| -> Vec<String> { (0..6).map(|i| format!("{prefix}-{i}")).collect() };
+    for (account, stall) in [("acme", true), ("globex", false)] {
+        let body = batch_at(&ids(account), account, now - 60_000, stall);
+        assert_eq!(post(server.addr, "/v1/events", "POST", &body).unwrap(), 200);
+    }
+    let db = db.to_str().unwrap();
+
+    let (ok, table, err) = waymark(&["health", "--db", db, "--window", "7d"]);
+    assert!(ok, "{err}");
+    let acme = table.lines().position(|l| l.starts_with("acme")).expect(&table);
+    let globex = table.lines().position(|l| l.starts_with("globex")).expect(&table);
+    assert!(acme < globex, "the stalling account comes first:\n{table}");
+    assert!(table.contains("first-project › name-it"), "{table}");
+
+    let (ok, json, err) = waymark(&["health", "--db", db, "--format", "json"]);
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["accounts"][0]["account"], "acme");
+    assert_eq!(report["accounts"][0]["band"], "at_risk");
+
+    let (ok, csv, _) = waymark(&["health", "--db", db, "--format", "csv"]);
+    assert!(ok);
+    assert_eq!(csv.lines().count(), 3, "a header and a row per account:\n{csv}");
+
+    let (ok, _, err) = waymark(&["health", "--db", db, "--window", "36h"]);
+    assert!(!ok);
+    assert!(err.contains("--window") && err.contains("36h"), "{err}");
+    let (ok, _, err) = waymark(&["health", "--db", "/nonexistent/w.db"]);
+    assert!(!ok);
+    assert!(err.contains("/nonexistent/w.db: no such database"), "{err}");
+    drop(server);
 }
