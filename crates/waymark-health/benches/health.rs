@@ -188,13 +188,18 @@ fn generate(total: usize) -> Vec<Event> {
     let friction: Vec<f64> =
         (0..ACCOUNTS).map(|a| [0.02, 0.05, 0.1, 0.2, 0.35, 0.6][(a % 6) as usize]).collect();
     let mut out = Vec::with_capacity(total + 200);
+    // Arrival order, as the collector stores events: day after day, each session's events
+    // together (they travel in batches), sessions of all accounts interleaved.
+    let mut day = DAYS;
     while out.len() < total {
+        if out.len() >= total / DAYS as usize * (DAYS - day) as usize {
+            day = day.saturating_sub(1);
+        }
         let a = rng.below(ACCOUNTS);
         let anonymous = rng.chance(0.02);
         let account = (!anonymous).then(|| format!("acct-{a:04}"));
         let u = rng.below(users[a as usize]);
         let user = (!anonymous && !rng.chance(0.05)).then(|| format!("acct-{a:04}-user-{u:03}"));
-        let day = rng.below(DAYS);
         let ts = (NOW / DAY - day) * DAY + rng.below(DAY * 3 / 4);
         let session = format!("s-{:016x}", rng.next());
         let mut s = SessionGen { rng: &mut rng, out: &mut out, account, user, session, ts };
@@ -418,7 +423,8 @@ fn main() {
     eprintln!("generating {total} events...");
     let start = Instant::now();
     let events = generate(total);
-    let users = events.iter().filter_map(|e| e.user.as_deref()).collect::<std::collections::HashSet<&str>>().len();
+    let users =
+        events.iter().filter_map(|e| e.user.as_deref()).collect::<std::collections::HashSet<&str>>().len();
     let stalls = events.iter().filter(|e| matches!(e.kind, EventKind::Stall { .. })).count();
     eprintln!("generated in {}", secs(start.elapsed()));
 

@@ -39,9 +39,13 @@ impl Names {
         sym
     }
 
-    /// The symbol of an optional name.
-    pub(crate) fn intern_opt(&mut self, name: Option<&str>) -> Sym {
-        name.map_or(NONE, |n| self.intern(n))
+    /// The symbol of an optional name, trying `hint` (the previous answer) first.
+    pub(crate) fn intern_hinted(&mut self, name: Option<&str>, hint: &mut Sym) -> Sym {
+        let Some(name) = name else { return NONE };
+        if self.get(*hint) != Some(name) {
+            *hint = self.intern(name);
+        }
+        *hint
     }
 
     /// The name of a symbol (`None` for [`NONE`]).

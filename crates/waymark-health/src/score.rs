@@ -218,7 +218,7 @@ fn reasons(r: &ReasonInput<'_>, c: &HealthConfig) -> Vec<String> {
         let who = if f.users > 0 {
             format!("{} of {}", p.users, plural(f.users, "user", "users"))
         } else {
-            format!("In {} of {},", p.sessions, plural(f.sessions, "session", "sessions"))
+            format!("In {} of {}, users", p.sessions, plural(f.sessions, "session", "sessions"))
         };
         out.push(format!(
             "{who} stalled on {} ({}) for a median {}",
@@ -347,7 +347,7 @@ pub fn report(agg: &Aggregate, window: &Window, config: &HealthConfig) -> Report
     let first = window.previous().map_or(window.first_day(), |p| p.first_day());
     let last = window.last_day();
     let mut by_account: FxHashMap<Sym, Vec<(u32, &Day)>> = FxHashMap::default();
-    for (&(a, day), d) in &agg.days {
+    for &((a, day), ref d) in &agg.days {
         if day >= first && day <= last {
             by_account.entry(a).or_default().push((day, d));
         }

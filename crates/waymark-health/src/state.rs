@@ -74,13 +74,24 @@ pub(crate) struct Day {
     pub(crate) missing: FxHashMap<(Sym, Sym, Sym), u64>,
 }
 
-/// The session last counted, so the next event of the same session skips two set updates.
+/// The last event's account, day and session: the next event of the same session (the usual
+/// case) skips the day lookup and two set updates.
 #[derive(Clone, Copy, Debug)]
 struct Last {
     account: Sym,
     day: u32,
+    slot: usize,
     session: u64,
     user: Option<u64>,
+}
+
+/// The guide, step and page of the last guide event: runs of a guide repeat them, and
+/// comparing a name is cheaper than looking it up.
+#[derive(Clone, Copy, Debug, Default)]
+struct Hints {
+    guide: Sym,
+    step: Sym,
+    page: Sym,
 }
 
 /// The mergeable health state: per account and UTC day, counters, sets of hashed ids and
@@ -93,8 +104,11 @@ struct Last {
 #[derive(Clone, Debug, Default)]
 pub struct Aggregate {
     pub(crate) names: Names,
-    pub(crate) days: FxHashMap<(Sym, u32), Day>,
+    /// (account, day) → its index in `days`.
+    slots: FxHashMap<(Sym, u32), usize>,
+    pub(crate) days: Vec<((Sym, u32), Day)>,
     last: Option<Last>,
+    hints: Hints,
 }
 
 impl Aggregate {
@@ -117,29 +131,29 @@ impl Aggregate {
             EventKind::Stall { stall, duration_ms, .. } => Some((stall, duration_ms)),
             _ => None,
         };
-        let Self { names, days, last } = self;
-        let d = days.entry((account, day)).or_default();
+        let (slot, seen) = match self.last {
+            Some(l) if l.account == account && l.day == day => {
+                (l.slot, l.session == session && l.user == user)
+            }
+            _ => (self.slot((account, day)), false),
+        };
+        let Self { names, days, last, hints, .. } = self;
+        let Some((_, d)) = days.get_mut(slot) else { return };
         d.events += 1;
-        let seen = matches!(last, Some(l) if l.account == account && l.day == day
-            && l.session == session && l.user == user);
         if !seen || stall.is_some() {
             *d.sessions.entry(session).or_default() |= stall.is_some();
             if let Some(u) = user {
                 *d.users.entry(u).or_default() |= stall.is_some();
             }
-            *last = Some(Last { account, day, session, user });
         }
+        *last = Some(Last { account, day, slot, session, user });
+        let mut at = Place { names, hints, e };
         match &e.kind {
             EventKind::Stall { .. } => {
                 let Some((kind, ms)) = stall else { return };
                 d.stalls += 1;
                 d.stall_ms = d.stall_ms.saturating_add(ms);
-                let key = PointKey {
-                    guide: names.intern_opt(e.guide.as_deref()),
-                    step: names.intern_opt(e.step.as_deref()),
-                    page: names.intern(&e.path),
-                    kind,
-                };
+                let key = PointKey { guide: at.guide(), step: at.step(), page: at.page(), kind };
                 let p = d.points.entry(key).or_default();
                 p.count += 1;
                 p.ms = p.ms.saturating_add(ms);
@@ -150,60 +164,75 @@ impl Aggregate {
                 p.durations.add(ms);
             }
             EventKind::GuideShown { .. } => {
-                if let Some(g) = guide_day(names, d, e) {
+                if let Some(g) = d.guide(at.guide()) {
                     g.started += 1;
                 }
             }
             EventKind::GuideCompleted { .. } => {
-                if let Some(g) = guide_day(names, d, e) {
+                if let Some(g) = d.guide(at.guide()) {
                     g.completed += 1;
                 }
             }
             EventKind::GuideDismissed { .. } => {
-                if let Some(g) = guide_day(names, d, e) {
+                if let Some(g) = d.guide(at.guide()) {
                     g.dismissed += 1;
                 }
             }
             EventKind::GuideAbandoned { .. } => {
-                if let Some(g) = guide_day(names, d, e) {
+                if let Some(g) = d.guide(at.guide()) {
                     g.abandoned += 1;
                 }
             }
             EventKind::StepShown { index, .. } => {
-                let step = names.intern_opt(e.step.as_deref());
-                if let Some(g) = guide_day(names, d, e) {
+                let step = at.step();
+                if let Some(g) = d.guide(at.guide()) {
                     g.steps.entry((*index, step)).or_default()[0] += 1;
                 }
             }
             EventKind::StepCompleted { index, .. } => {
-                let step = names.intern_opt(e.step.as_deref());
-                if let Some(g) = guide_day(names, d, e) {
+                let step = at.step();
+                if let Some(g) = d.guide(at.guide()) {
                     g.steps.entry((*index, step)).or_default()[1] += 1;
                 }
             }
             EventKind::FeatureUsed { feature } => {
-                let f = d.features.entry(names.intern(feature)).or_default();
+                let f = d.features.entry(at.names.intern(feature)).or_default();
                 f.uses += 1;
                 if let Some(u) = user {
                     f.users.insert(u);
                 }
             }
             EventKind::MilestoneReached { milestone } => {
-                let users = d.milestones.entry(names.intern(milestone)).or_default();
+                let users = d.milestones.entry(at.names.intern(milestone)).or_default();
                 if let Some(u) = user {
                     users.insert(u);
                 }
             }
             EventKind::TargetMissing { selector, .. } => {
-                let key = (
-                    names.intern_opt(e.guide.as_deref()),
-                    names.intern_opt(e.step.as_deref()),
-                    names.intern(selector),
-                );
+                let key = (at.guide(), at.step(), at.names.intern(selector));
                 *d.missing.entry(key).or_default() += 1;
             }
             _ => {}
         }
+    }
+
+    /// The index of a day in `days`, adding it when new.
+    fn slot(&mut self, key: (Sym, u32)) -> usize {
+        let days = &mut self.days;
+        *self.slots.entry(key).or_insert_with(|| {
+            days.push((key, Day::default()));
+            days.len() - 1
+        })
+    }
+
+    /// Adds a day that is not in the state yet; `false` (and no change) when it is.
+    pub(crate) fn insert_day(&mut self, key: (Sym, u32), day: Day) -> bool {
+        if self.slots.contains_key(&key) {
+            return false;
+        }
+        self.slots.insert(key, self.days.len());
+        self.days.push((key, day));
+        true
     }
 
     /// Adds another state into this one: counters add, sets unite, histograms add.
@@ -217,15 +246,20 @@ impl Aggregate {
         let identity = remap.iter().enumerate().all(|(i, &s)| s as usize == i);
         let map = |s: Sym| if s == NONE { NONE } else { remap.get(s as usize).copied().unwrap_or(NONE) };
         for ((account, day), d) in other.days {
-            match self.days.entry((map(account), day)) {
-                Entry::Occupied(mut o) => o.get_mut().merge(d, &map),
-                Entry::Vacant(v) if identity => {
-                    v.insert(d);
+            let key = (map(account), day);
+            match self.slots.get(&key) {
+                Some(&i) => {
+                    if let Some((_, mine)) = self.days.get_mut(i) {
+                        mine.merge(d, &map);
+                    }
                 }
-                Entry::Vacant(v) => {
+                None if identity => {
+                    self.insert_day(key, d);
+                }
+                None => {
                     let mut fresh = Day::default();
                     fresh.merge(d, &map);
-                    v.insert(fresh);
+                    self.insert_day(key, fresh);
                 }
             }
         }
@@ -238,32 +272,55 @@ impl Aggregate {
     }
 }
 
-/// The day's funnel of the event's guide; events of a guide without an id are skipped.
-fn guide_day<'d>(names: &mut Names, d: &'d mut Day, e: &Event) -> Option<&'d mut GuideDay> {
-    let guide = names.intern_opt(e.guide.as_deref());
-    (guide != NONE).then(|| d.guides.entry(guide).or_default())
+/// Interns an event's guide, step and page, trying the previous guide event's names first.
+struct Place<'a> {
+    names: &'a mut Names,
+    hints: &'a mut Hints,
+    e: &'a Event,
+}
+
+impl Place<'_> {
+    fn guide(&mut self) -> Sym {
+        self.names.intern_hinted(self.e.guide.as_deref(), &mut self.hints.guide)
+    }
+
+    fn step(&mut self) -> Sym {
+        self.names.intern_hinted(self.e.step.as_deref(), &mut self.hints.step)
+    }
+
+    fn page(&mut self) -> Sym {
+        self.names.intern_hinted(Some(&self.e.path), &mut self.hints.page)
+    }
 }
 
 impl Day {
+    /// The funnel of a guide; events of a guide without an id are left out of funnels.
+    fn guide(&mut self, guide: Sym) -> Option<&mut GuideDay> {
+        (guide != NONE).then(|| self.guides.entry(guide).or_default())
+    }
+
     /// Adds `other`, whose symbols `map` translates into this aggregate's.
     pub(crate) fn merge(&mut self, other: Day, map: &impl Fn(Sym) -> Sym) {
         self.events += other.events;
-        for (k, stalled) in other.sessions {
-            *self.sessions.entry(k).or_default() |= stalled;
-        }
-        for (k, stalled) in other.users {
-            *self.users.entry(k).or_default() |= stalled;
-        }
+        union_flags(&mut self.sessions, other.sessions);
+        union_flags(&mut self.users, other.users);
         self.stalls += other.stalls;
         self.stall_ms = self.stall_ms.saturating_add(other.stall_ms);
         for (k, p) in other.points {
             let key = PointKey { guide: map(k.guide), step: map(k.step), page: map(k.page), kind: k.kind };
-            let mine = self.points.entry(key).or_default();
-            mine.count += p.count;
-            mine.ms = mine.ms.saturating_add(p.ms);
-            mine.users.extend(p.users);
-            mine.sessions.extend(p.sessions);
-            mine.durations.merge(&p.durations);
+            match self.points.entry(key) {
+                Entry::Vacant(v) => {
+                    v.insert(p);
+                }
+                Entry::Occupied(mut o) => {
+                    let mine = o.get_mut();
+                    mine.count += p.count;
+                    mine.ms = mine.ms.saturating_add(p.ms);
+                    union(&mut mine.users, p.users);
+                    union(&mut mine.sessions, p.sessions);
+                    mine.durations.merge(&p.durations);
+                }
+            }
         }
         for (g, o) in other.guides {
             let mine = self.guides.entry(map(g)).or_default();
@@ -280,13 +337,31 @@ impl Day {
         for (f, o) in other.features {
             let mine = self.features.entry(map(f)).or_default();
             mine.uses += o.uses;
-            mine.users.extend(o.users);
+            union(&mut mine.users, o.users);
         }
         for (m, users) in other.milestones {
-            self.milestones.entry(map(m)).or_default().extend(users);
+            union(self.milestones.entry(map(m)).or_default(), users);
         }
         for ((g, s, sel), n) in other.missing {
             *self.missing.entry((map(g), map(s), map(sel))).or_default() += n;
         }
+    }
+}
+
+/// `mine ∪= other`, inserting the smaller set into the larger.
+fn union(mine: &mut FxHashSet<u64>, mut other: FxHashSet<u64>) {
+    if mine.len() < other.len() {
+        std::mem::swap(mine, &mut other);
+    }
+    mine.extend(other);
+}
+
+/// Unites two id → flag maps, ORing the flags of ids in both; the smaller goes into the larger.
+fn union_flags(mine: &mut FxHashMap<u64, bool>, mut other: FxHashMap<u64, bool>) {
+    if mine.len() < other.len() {
+        std::mem::swap(mine, &mut other);
+    }
+    for (id, flag) in other {
+        *mine.entry(id).or_default() |= flag;
     }
 }

@@ -146,7 +146,7 @@ impl Aggregate {
         let idx = |s: Sym| index.get(s as usize).copied().unwrap_or(u32::MAX);
         let opt = |s: Sym| (s != NONE).then(|| idx(s));
         let mut days: Vec<WireDay> =
-            self.days.iter().map(|(&(a, day), d)| wire_day(idx(a), day, d, idx, opt)).collect();
+            self.days.iter().map(|&((a, day), ref d)| wire_day(idx(a), day, d, idx, opt)).collect();
         days.sort_unstable_by_key(|d| (d.account, d.day));
         let wire = Wire { names: order.iter().filter_map(|&i| all.get(i).map(|n| &**n)).collect(), days };
         let mut out = Vec::with_capacity(HEADER + 64 * self.days.len());
@@ -311,7 +311,7 @@ fn from_wire(wire: Wire<String>) -> Result<Aggregate, DecodeError> {
             d.missing.insert((opt(g)?, opt(s)?, sym(sel)?), count);
         }
         let account = sym(wd.account)?;
-        if agg.days.insert((account, wd.day), d).is_some() {
+        if !agg.insert_day((account, wd.day), d) {
             return Err(DecodeError::Invalid(at("this account and day appear twice")));
         }
     }

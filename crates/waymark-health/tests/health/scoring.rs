@@ -339,3 +339,24 @@ fn windows_are_whole_utc_days() {
     let r = report(&aggregate([&inside, &outside]), &w, &HealthConfig::default());
     assert_eq!(account(&r, "acme").sessions, 1);
 }
+
+#[test]
+fn accounts_without_user_ids_are_told_in_sessions() {
+    let mut events = Vec::new();
+    for s in 0..6 {
+        let session = format!("s{s}");
+        events.push(ev("anon", "", &session, 0, page_view()));
+        if s < 4 {
+            events.push(at(
+                ev("anon", "", &session, 0, stall(StallKind::Idle, 60_000)),
+                "tour",
+                "plan",
+                "/app",
+            ));
+        }
+    }
+    let r = week(&events, &HealthConfig::default());
+    let anon = account(&r, "anon");
+    assert_eq!(anon.active_users, 0);
+    assert_eq!(anon.reasons[0], "In 4 of 6 sessions, users stalled on tour › plan (idle) for a median 1m");
+}
