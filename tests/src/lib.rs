@@ -130,7 +130,7 @@ pub struct Harness {
     _guides: Option<TempTree>,
     console: Mutex<Vec<ConsoleEntry>>,
     console_read: Mutex<bool>,
-    allowed: Mutex<Vec<String>>,
+    allowed: Mutex<Vec<(String, u16)>>,
     _permit: SemaphorePermit<'static>,
 }
 
@@ -164,7 +164,7 @@ impl Harness {
             _guides: setup.guides,
             console: Mutex::new(Vec::new()),
             console_read: Mutex::new(false),
-            allowed: Mutex::new(vec!["/favicon.ico".into()]),
+            allowed: Mutex::new(vec![("/favicon.ico".into(), 404)]),
             _permit: permit,
         })
     }
@@ -448,7 +448,13 @@ impl Harness {
 
     /// Lets a 404 of `path` (`/waymark.js`) pass: the browser logs it as an error.
     pub fn allow_missing(&self, path: &str) {
-        self.allowed.lock().unwrap_or_else(PoisonError::into_inner).push(path.to_string());
+        self.allow_status(path, 404);
+    }
+
+    /// Lets an answer of `status` to `path` (with or without a query) pass: the browser logs
+    /// every 4xx/5xx as an error, even when the page handles it.
+    pub fn allow_status(&self, path: &str, status: u16) {
+        self.allowed.lock().unwrap_or_else(PoisonError::into_inner).push((path.to_string(), status));
     }
 
     async fn drain_console(&self) {
@@ -464,9 +470,9 @@ impl Harness {
         self.console.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    fn allowed_404(&self, text: &str) -> bool {
+    fn allowed_status(&self, text: &str) -> bool {
         let allowed = self.allowed.lock().unwrap_or_else(PoisonError::into_inner);
-        is_allowed_404(&self.url(""), &allowed, text)
+        is_allowed(&self.url(""), &allowed, text)
     }
 
     /// Every error seen so far that no [`Harness::allow_missing`] covers: console errors,
@@ -474,13 +480,13 @@ impl Harness {
     pub async fn problems(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for e in self.console().await {
-            if e.is_error() && !self.allowed_404(&e.message) {
+            if e.is_error() && !self.allowed_status(&e.message) {
                 out.push(format!("console [{}]: {}", e.source.as_deref().unwrap_or("?"), e.message));
             }
         }
         for e in self.log().await? {
             let allowed =
-                e.kind == "resource_error" && self.allowed_404(&format!("{} failed to load", e.url));
+                e.kind == "resource_error" && self.allowed_status(&format!("{} failed to load", e.url));
             if matches!(e.kind.as_str(), "page_error" | "console_error" | "resource_error") && !allowed {
                 out.push(format!("{} on {}: {}", e.kind, e.path, e.message));
             }
@@ -525,15 +531,15 @@ impl Harness {
 
 /// Whether `text` (a console line, or a recorder's `URL failed to load`) is the failure to
 /// load `origin` + one of the `allowed` paths.
-fn is_allowed_404(origin: &str, allowed: &[String], text: &str) -> bool {
-    allowed.iter().any(|p| {
+fn is_allowed(origin: &str, allowed: &[(String, u16)], text: &str) -> bool {
+    allowed.iter().any(|(p, status)| {
         let url = format!("{origin}{p}");
         // The URL must end there (`/waymark.js` does not allow `/waymark.json`).
         let at_end = text.match_indices(&url).any(|(i, _)| {
             text.get(i + url.len()..)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '?', '#', '"', '\'']))
         });
-        at_end && (text.contains("status of 404") || text.ends_with(" failed to load"))
+        at_end && (text.contains(&format!("status of {status}")) || text.ends_with(" failed to load"))
     })
 }
 
@@ -543,17 +549,17 @@ mod tests {
 
     #[test]
     fn only_the_allowed_missing_file_passes() {
-        let allowed = vec!["/waymark.js".to_string()];
+        let allowed = vec![("/waymark.js".to_string(), 404)];
         let origin = "http://127.0.0.1:9";
         let chrome = |url: &str| {
             format!("{url} - Failed to load resource: the server responded with a status of 404 (Not Found)")
         };
-        assert!(is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.js")));
-        assert!(is_allowed_404(origin, &allowed, "http://127.0.0.1:9/waymark.js failed to load"));
-        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.json")));
-        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:9/waymark_agent.js")));
-        assert!(!is_allowed_404(origin, &allowed, &chrome("http://127.0.0.1:10/waymark.js")));
+        assert!(is_allowed(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.js")));
+        assert!(is_allowed(origin, &allowed, "http://127.0.0.1:9/waymark.js failed to load"));
+        assert!(!is_allowed(origin, &allowed, &chrome("http://127.0.0.1:9/waymark.json")));
+        assert!(!is_allowed(origin, &allowed, &chrome("http://127.0.0.1:9/waymark_agent.js")));
+        assert!(!is_allowed(origin, &allowed, &chrome("http://127.0.0.1:10/waymark.js")));
         let error = "http://127.0.0.1:9/waymark.js 12:3 Uncaught TypeError: x is undefined";
-        assert!(!is_allowed_404(origin, &allowed, error), "an exception in the file is not a 404");
+        assert!(!is_allowed(origin, &allowed, error), "an exception in the file is not a 404");
     }
 }

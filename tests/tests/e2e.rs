@@ -12,6 +12,7 @@ mod dismiss;
 mod events;
 mod flows;
 mod harness_self_check;
+mod health;
 mod host_css;
 mod late_target;
 mod missing_wasm;
