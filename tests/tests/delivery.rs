@@ -258,8 +258,8 @@ async fn leaving_the_page_delivers_its_last_events_with_send_beacon() -> Result<
     h.finish().await
 }
 
-/// Two tabs of one origin work at once: one of them sends for both, and no event is
-/// posted twice.
+/// Two tabs of one origin work at once (each hidden in turn): one of them sends for
+/// both, and no event is posted twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_of_one_origin_never_post_the_same_event_twice() -> Result<()> {
     let setup = Setup::demo().root(site("/v1/events", "")?).guides(TempTree::new()?);
@@ -285,7 +285,11 @@ async fn two_tabs_of_one_origin_never_post_the_same_event_twice() -> Result<()> 
     .await?;
     let posts = posts(&h).await?;
     check_posted_once(&posts)?;
-    let mut senders: Vec<&Option<String>> = posts.iter().map(|p| &p.tab).collect();
+    // One tab (the lock's holder) fetches for both; a tab hidden before its queue opened
+    // may beacon what only it held.
+    let mut senders: Vec<&Option<String>> =
+        posts.iter().filter(|p| p.via == "fetch").map(|p| &p.tab).collect();
+    senders.sort();
     senders.dedup();
     assert_eq!(senders.len(), 1, "one tab sends for the origin: {posts:#?}");
     h.finish().await

@@ -93,6 +93,8 @@ pub(crate) struct Beacon {
     in_flight: Vec<u32>,
     /// Delivered by `sendBeacon` before IndexedDB gave them a key: removed once it does.
     settled: Vec<u32>,
+    /// Keys of delivered events whose removal a read of the store may not show yet.
+    gone: Vec<f64>,
     timer: Option<Timeout>,
     attempts: u32,
     /// Retries are exhausted: wait for the next page load.
@@ -124,6 +126,7 @@ pub(crate) fn start(url: String, key: String, consent: bool) -> Shared {
         flushing: false,
         in_flight: Vec::new(),
         settled: Vec::new(),
+        gone: Vec::new(),
         timer: None,
         attempts: 0,
         parked: false,
@@ -235,6 +238,7 @@ impl Beacon {
         self.dropped = (i64::from(self.dropped) + dropped).max(0) as u32;
         if let Some(store) = self.store() {
             self.settled.extend(unwritten);
+            self.gone.extend(&keys);
             if let Ok(done) = store.remove(&keys, dropped) {
                 spawn_local(async move {
                     let _ = done.await;
@@ -291,6 +295,7 @@ fn write(cell: &Shared, b: &mut Beacon, store: &Rc<Store>, id: u32, json: &str) 
         };
         if let Some(at) = b.settled.iter().position(|s| *s == id) {
             b.settled.swap_remove(at);
+            b.gone.push(key);
             if let Ok(done) = store.remove(&[key], 0) {
                 spawn_local(async move {
                     let _ = done.await;
@@ -335,7 +340,10 @@ fn arm(cell: &Shared, ms: u32, replace: bool) {
 
 /// Replaces what this tab holds with the durable queue read at generation `generation`,
 /// keeping what was queued while it was read and the identity of what it already held.
-fn merge(b: &mut Beacon, loaded: Vec<Stored>, generation: u32) {
+fn merge(b: &mut Beacon, mut loaded: Vec<Stored>, generation: u32) {
+    // Delivered while the store was read (the page was hidden): not again.
+    b.gone.retain(|k| loaded.iter().any(|s| s.key == *k));
+    loaded.retain(|s| !b.gone.contains(&s.key));
     let mut held: Vec<Option<Item>> = b.items.drain(..).map(Some).collect();
     let mut items = VecDeque::with_capacity(loaded.len());
     // Both are in key order: each search starts after the last match.
@@ -469,7 +477,14 @@ fn retry_after(response: &web_sys::Response) -> Option<u32> {
 pub(crate) fn drain(cell: &Shared, window: &Window) {
     let Ok(mut b) = cell.try_borrow_mut() else { return };
     let failing = b.attempts > 0 || b.parked;
-    if !b.sends() || (failing && matches!(b.backend, Backend::Idb(_))) {
+    let drains = match b.backend {
+        // The collector is failing: the durable queue is the safer place.
+        Backend::Idb(_) => b.sends() && !failing,
+        // Still opening: the events exist only here.
+        Backend::Opening | Backend::Memory => b.enabled,
+        Backend::Closed => false,
+    };
+    if !drains {
         return;
     }
     let navigator = window.navigator();
@@ -523,22 +538,21 @@ pub(crate) fn consent(cell: &Shared, granted: bool) {
     }
     b.enabled = granted;
     if granted {
-        match b.backend {
-            Backend::Closed => {
-                b.backend = Backend::Opening;
-                drop(b);
-                spawn_local(open(cell.clone()));
-            }
-            Backend::Idb(_) => {
-                drop(b);
-                lock(cell);
-            }
-            Backend::Opening | Backend::Memory => {}
+        let closed = matches!(b.backend, Backend::Closed);
+        if closed {
+            b.backend = Backend::Opening;
         }
+        drop(b);
+        if closed {
+            spawn_local(open(cell.clone()));
+        }
+        // Asked while IndexedDB opens, so the role is known before the first event.
+        lock(cell);
         return;
     }
     b.items.clear();
     b.settled.clear();
+    b.gone.clear();
     b.timer = None;
     b.dropped = 0;
     b.attempts = 0;
@@ -559,7 +573,7 @@ pub(crate) fn consent(cell: &Shared, granted: bool) {
     }
 }
 
-/// Opens IndexedDB, writes what was queued meanwhile, and asks for the lock.
+/// Opens IndexedDB and writes what was queued meanwhile.
 async fn open(cell: Shared) {
     let key = match cell.try_borrow() {
         Ok(b) => b.key.clone(),
@@ -592,7 +606,8 @@ async fn open(cell: Shared) {
         write(&cell, &mut b, &store, id, &json);
     }
     drop(b);
-    lock(&cell);
+    // What earlier pages left goes out now if this tab sends.
+    arm(&cell, 0, false);
 }
 
 /// Asks for the lock `waymark:KEY`; the grant makes this tab the sender until it closes
