@@ -39,6 +39,8 @@ pub(crate) fn allow(mut r: Response, origin: Option<&HeaderValue>) -> Response {
     if let Some(origin) = origin {
         let h = r.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        // The agent backs off as a `503`/`429` asks; it can only read the header if exposed.
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
         h.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     r

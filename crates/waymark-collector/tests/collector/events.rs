@@ -178,6 +178,7 @@ async fn answers_pages_of_allowed_origins_only() {
     let ok = send("https://app.acme.test", "e1").await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.header("access-control-allow-origin"), "https://app.acme.test");
+    assert_eq!(ok.header("access-control-expose-headers"), "Retry-After");
     let refused = send("https://evil.test", "e2").await;
     assert_eq!(refused.status, 403);
     assert_eq!(refused.header("access-control-allow-origin"), "");
