@@ -18,7 +18,8 @@ pub const MAGIC: [u8; 4] = *b"WMHS";
 pub const FORMAT_VERSION: u16 = 1;
 const HEADER: usize = 6;
 
-/// Stall kinds by their stable code (the index).
+/// Stall kinds by their stable code (the index). Frozen here rather than taken from
+/// `StallKind::ALL`: encoded states must keep their meaning if that list is reordered.
 const KIND_CODES: [StallKind; 9] = [
     StallKind::Idle,
     StallKind::RageClick,
