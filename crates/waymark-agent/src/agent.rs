@@ -15,12 +15,13 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use waymark_core::{
-    DismissHow, Engine, Guide, Identity, Input, Output, Session, Source, StallConfig, UserState, Watch,
+    DismissHow, Engine, Guide, Identity, Input, Output, Session, Source, StallConfig, UserState,
 };
 use web_sys::{Document, Element, Window};
 
 use crate::page;
 use crate::ui::{Ui, UiAction};
+use crate::watches::Watches;
 
 /// What the loader read from the script tag.
 #[derive(Clone, Debug, Default)]
@@ -70,7 +71,7 @@ pub(crate) struct Agent {
     guides: RefCell<Vec<Guide>>,
     who: RefCell<Identity>,
     ui: RefCell<Option<Ui>>,
-    watches: RefCell<Vec<Watch>>,
+    watches: RefCell<Watches>,
     queue: RefCell<VecDeque<Job>>,
     busy: Cell<bool>,
     consent: Cell<bool>,
@@ -137,7 +138,7 @@ impl Agent {
             guides: RefCell::new(Vec::new()),
             who: RefCell::new(who),
             ui: RefCell::new(None),
-            watches: RefCell::new(Vec::new()),
+            watches: RefCell::new(Watches::default()),
             queue: RefCell::new(VecDeque::new()),
             busy: Cell::new(false),
             consent: Cell::new(!dnt),
@@ -222,6 +223,7 @@ impl Agent {
             StallConfig::default(),
         );
         *self.engine.borrow_mut() = Some(engine);
+        self.watches.borrow_mut().resend();
         self.href.borrow_mut().clear();
         let who = self.who.borrow().clone();
         let mut q = self.queue.borrow_mut();
@@ -347,8 +349,11 @@ impl Agent {
                 }
             }
             Output::Watch(ws) => {
-                *self.watches.borrow_mut() = ws;
-                let facts = page::facts(&self.doc, &self.watches.borrow());
+                let Ok(mut watches) = self.watches.try_borrow_mut() else { return };
+                let facts = watches.set(&self.doc, ws);
+                drop(watches);
+                // The selectors may read other attributes than the last set did.
+                self.observe();
                 if let Ok(mut q) = self.queue.try_borrow_mut() {
                     q.push_back(Job::Input(Input::Facts(facts)));
                 }
@@ -406,8 +411,7 @@ impl Agent {
     }
 
     fn element_of(&self, watch: u32) -> Option<Element> {
-        let ws = self.watches.borrow();
-        ws.iter().find(|w| w.id == watch).and_then(|w| page::find(&self.doc, w))
+        self.watches.try_borrow().ok()?.element(&self.doc, watch)
     }
 
     fn arm_timer(&self) {
@@ -457,9 +461,16 @@ impl Agent {
         let href = self.window.location().href().unwrap_or_default();
         if *self.href.borrow() != href {
             *self.href.borrow_mut() = href.clone();
+            // A new page clears the engine's facts.
+            if let Ok(mut w) = self.watches.try_borrow_mut() {
+                w.resend();
+            }
             self.push(Input::Page { url: href });
         }
-        let facts = page::facts(&self.doc, &self.watches.borrow());
+        let Ok(mut watches) = self.watches.try_borrow_mut() else { return };
+        let facts = watches.facts(&self.doc);
+        drop(watches);
+        // Pushed even when nothing changed: the engine re-checks a waiting step on facts.
         self.push(Input::Facts(facts));
         self.reposition();
     }
@@ -529,28 +540,35 @@ impl Agent {
         *self.listeners.borrow_mut() = ls;
 
         let a = self.clone();
-        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |_records: js_sys::Array| {
-            if let Ok(mut q) = a.queue.try_borrow_mut() {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+            if let Ok(mut w) = a.watches.try_borrow_mut() {
+                w.record(records);
+            }
+            // One DomChanged per frame is all the engine needs.
+            if let Ok(mut q) = a.queue.try_borrow_mut()
+                && !matches!(q.back(), Some(Job::Input(Input::DomChanged)))
+            {
                 q.push_back(Job::Input(Input::DomChanged));
             }
             a.schedule_frame();
         });
-        if let (Ok(observer), Some(body)) =
-            (web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()), self.doc.body())
-        {
-            let init = web_sys::MutationObserverInit::new();
-            init.set_child_list(true);
-            init.set_subtree(true);
-            init.set_attributes(true);
-            init.set_attribute_filter(&js_sys::Array::of3(
-                &"class".into(),
-                &"style".into(),
-                &"hidden".into(),
-            ));
-            if observer.observe_with_options(&body, &init).is_ok() {
-                *self.observer.borrow_mut() = Some((observer, callback));
-            }
+        if let Ok(observer) = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()) {
+            *self.observer.borrow_mut() = Some((observer, callback));
+            self.observe();
         }
+    }
+
+    /// (Re)starts observing `<body>`, with the attributes the watched selectors read.
+    fn observe(&self) {
+        let (Ok(o), Some(body)) = (self.observer.try_borrow(), self.doc.body()) else { return };
+        let (Some((observer, _)), Ok(watches)) = (o.as_ref(), self.watches.try_borrow()) else { return };
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_character_data(true);
+        init.set_attributes(true);
+        init.set_attribute_filter(&watches.attribute_filter());
+        let _ = observer.observe_with_options(&body, &init);
     }
 
     fn activity(&self) {

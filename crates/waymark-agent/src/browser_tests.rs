@@ -135,11 +135,12 @@ fn facts_use_fallbacks_and_text() {
         fallbacks: fallbacks.iter().map(|s| s.to_string()).collect(),
         input: None,
     };
-    let f = page::facts(&doc(), &[watch("#missing", &[".cta"], None)]);
+    let facts = |w: Watch| crate::watches::Watches::default().set(&doc(), vec![w]);
+    let f = facts(watch("#missing", &[".cta"], None));
     assert!(f[0].present && f[0].visible && f[0].rect.is_some());
-    let f = page::facts(&doc(), &[watch("button.cta", &[], Some("new PROJECT"))]);
+    let f = facts(watch("button.cta", &[], Some("new PROJECT")));
     assert!(f[0].present);
-    let f = page::facts(&doc(), &[watch("button.cta", &[], Some("Delete"))]);
+    let f = facts(watch("button.cta", &[], Some("Delete")));
     assert!(!f[0].present);
     let inner = doc().create_element("span").unwrap();
     a.append_child(&inner).unwrap();

@@ -14,6 +14,7 @@ mod beacon;
 mod page;
 mod queue;
 mod ui;
+mod watches;
 
 use wasm_bindgen::prelude::*;
 

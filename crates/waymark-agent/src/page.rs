@@ -3,7 +3,7 @@
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use waymark_core::{Fact, Rect, SelectorCheck, Watch};
+use waymark_core::{Fact, Rect, SelectorCheck, Watch, WatchId};
 use web_sys::{Document, Element};
 
 /// The browser's own CSS parser decides whether a selector is valid.
@@ -15,21 +15,31 @@ impl SelectorCheck for BrowserSelectors<'_> {
     }
 }
 
-/// The element a watch describes: its selector, else its fallbacks, filtered by text.
-pub(crate) fn find(doc: &Document, w: &Watch) -> Option<Element> {
-    std::iter::once(&w.selector).chain(&w.fallbacks).find_map(|sel| match &w.text {
-        None => doc.query_selector(sel).ok().flatten(),
-        Some(text) => {
-            let all = doc.query_selector_all(sel).ok()?;
-            (0..all.length())
-                .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
-                .find(|el| has_text(el, text))
-        }
+/// The element a watch describes and which selector found it (0: the selector, then
+/// the fallbacks in order), filtered by text.
+pub(crate) fn find(doc: &Document, w: &Watch) -> Option<(usize, Element)> {
+    let needle = w.text.as_deref().map(needle);
+    std::iter::once(&w.selector).chain(&w.fallbacks).enumerate().find_map(|(i, sel)| {
+        let el = match &needle {
+            None => doc.query_selector(sel).ok().flatten(),
+            Some(needle) => {
+                let all = doc.query_selector_all(sel).ok()?;
+                (0..all.length())
+                    .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
+                    .find(|el| has_text(el, needle))
+            }
+        };
+        el.map(|el| (i, el))
     })
 }
 
-fn has_text(el: &Element, text: &str) -> bool {
-    el.text_content().is_some_and(|t| t.trim().to_lowercase().contains(&text.trim().to_lowercase()))
+/// A text condition as compared: trimmed and lower-case.
+fn needle(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+fn has_text(el: &Element, needle: &str) -> bool {
+    el.text_content().is_some_and(|t| t.to_lowercase().contains(needle))
 }
 
 /// Whether `el` is, or is inside, the element the watch describes.
@@ -38,7 +48,7 @@ pub(crate) fn hits(el: &Element, w: &Watch) -> bool {
         el.closest(sel)
             .ok()
             .flatten()
-            .is_some_and(|found| w.text.as_ref().is_none_or(|t| has_text(&found, t)))
+            .is_some_and(|found| w.text.as_ref().is_none_or(|t| has_text(&found, &needle(t))))
     })
 }
 
@@ -48,19 +58,16 @@ pub(crate) fn rect(el: &Element) -> Rect {
     Rect { x: r.x(), y: r.y(), width: r.width(), height: r.height() }
 }
 
-/// The facts for every watch.
-pub(crate) fn facts(doc: &Document, watches: &[Watch]) -> Vec<Fact> {
-    watches
-        .iter()
-        .map(|w| match find(doc, w) {
-            Some(el) => {
-                let r = rect(&el);
-                let visible = r.width > 0.0 || r.height > 0.0;
-                Fact { watch: w.id, present: true, visible, rect: Some(r) }
-            }
-            None => Fact { watch: w.id, present: false, visible: false, rect: None },
-        })
-        .collect()
+/// What the engine is told about a watch whose element is `el`.
+pub(crate) fn fact(watch: WatchId, el: Option<&Element>) -> Fact {
+    match el {
+        Some(el) => {
+            let r = rect(el);
+            let visible = r.width > 0.0 || r.height > 0.0;
+            Fact { watch, present: true, visible, rect: Some(r) }
+        }
+        None => Fact { watch, present: false, visible: false, rect: None },
+    }
 }
 
 /// Whether a clicked element looks clickable (a click on it should do something).
@@ -120,7 +127,12 @@ pub(crate) fn top_inset(doc: &Document, window: &web_sys::Window, width: f64) ->
                 }
                 break;
             }
-            cur = e.parent_element();
+            // Only positioned ancestors can be fixed or sticky: the offset-parent chain
+            // visits all of them and skips the static ones (SVG has no offset parent).
+            cur = match e.dyn_ref::<web_sys::HtmlElement>() {
+                Some(h) => h.offset_parent(),
+                None => e.parent_element(),
+            };
         }
     }
     inset
