@@ -26,6 +26,9 @@ struct Shown {
     card: HtmlElement,
     extras: Vec<Element>,
     hotspot_open: bool,
+    /// What the last placement was computed from: while the target's rect, the card's size
+    /// and the viewport stay the same, the placement does too (and costs nothing).
+    placed: Option<(Option<Rect>, i32, i32, f64, f64)>,
 }
 
 /// What a click inside the layer asks for.
@@ -99,7 +102,7 @@ impl Ui {
             let _ = card.set_attribute("hidden", "");
         }
         let _ = self.layer.append_child(&card);
-        self.shown = Some(Shown { view, card, extras, hotspot_open: false });
+        self.shown = Some(Shown { view, card, extras, hotspot_open: false, placed: None });
         self.place(target, window);
         if self.traps_focus() {
             self.focus_first();
@@ -131,6 +134,7 @@ impl Ui {
     pub(crate) fn open_hotspot(&mut self, target: Option<&Element>, window: &Window) {
         if let Some(s) = self.shown.as_mut() {
             s.hotspot_open = true;
+            s.placed = None;
             let _ = s.card.remove_attribute("hidden");
         }
         self.place(target, window);
@@ -139,20 +143,25 @@ impl Ui {
 
     /// Positions the card (and its spotlight or marker) against the target's current rect.
     pub(crate) fn place(&mut self, target: Option<&Element>, window: &Window) {
-        let Some(s) = &self.shown else { return };
+        let Some(s) = &mut self.shown else { return };
         let vw = window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0);
         let vh = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0);
+        let (cw, ch) = (s.card.offset_width(), s.card.offset_height());
+        let key = (target.filter(|_| s.view.anchor.is_some()).map(page::rect), cw, ch, vw, vh);
+        if s.placed == Some(key) {
+            return;
+        }
+        s.placed = Some(key);
         let inset = page::top_inset(&self.doc, window, vw);
         let view = Rect { x: 0.0, y: inset, width: vw, height: (vh - inset).max(0.0) };
-        let (w, h) = (f64::from(s.card.offset_width()), f64::from(s.card.offset_height()));
+        let (w, h) = (f64::from(cw), f64::from(ch));
         let style = s.card.style();
         if s.view.kind == StepKind::Banner {
             set_style(&style, "top", &px(inset));
             set_attr(&s.card, "data-side", "top");
             return;
         }
-        let anchor = target.filter(|_| s.view.anchor.is_some()).map(|t| {
-            let r = page::rect(t);
+        let anchor = target.filter(|_| s.view.anchor.is_some()).zip(key.0).map(|(t, r)| {
             if r.y + r.height < inset || r.y > vh {
                 let opts = web_sys::ScrollIntoViewOptions::new();
                 opts.set_block(web_sys::ScrollLogicalPosition::Center);
