@@ -80,7 +80,7 @@ pub(crate) async fn post_events(State(s): State<AppState>, headers: HeaderMap, b
         return cors::allow(text(StatusCode::FORBIDDEN, foreign.join("\n") + "\n"), origin.as_ref());
     }
     let tenant_id: Arc<str> = Arc::from(tenant.id.as_str());
-    let rows = events
+    let rows: Vec<Row> = events
         .into_iter()
         .map(|mut event| {
             let client_ts = event.ts;
@@ -89,8 +89,13 @@ pub(crate) async fn post_events(State(s): State<AppState>, headers: HeaderMap, b
         })
         .collect();
     let dropped = (batch.dropped > 0).then(|| (tenant_id.clone(), received_at, batch.dropped));
+    let times: Vec<Millis> = rows.iter().map(|r: &Row| r.event.ts).collect();
     let r = match s.store.write(rows, dropped).await {
-        Ok(w) => to_json(&serde_json::json!({ "accepted": w.new, "duplicates": w.duplicates })),
+        Ok(w) => {
+            // Committed: the days these events fall on must be read again.
+            s.days.invalidate(&tenant.id, times);
+            to_json(&serde_json::json!({ "accepted": w.new, "duplicates": w.duplicates }))
+        }
         Err(e) => {
             let mut r = text(StatusCode::SERVICE_UNAVAILABLE, e + "\n");
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

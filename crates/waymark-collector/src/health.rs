@@ -1,8 +1,16 @@
 //! `GET /v1/health?window=7d`: the tenant's per-account tech-touch health, for the holder of
 //! one of its read tokens (`Authorization: Bearer TOKEN`). The same report as `waymark
 //! health --format json`: both call [`report`].
+//!
+//! A report folds every stored event of its window (and the window before, for the trend)
+//! into a [`waymark_health::Aggregate`]. The server keeps the aggregate of each past UTC day
+//! in a [`DayCache`], so a request reads only today's events and the days that changed:
+//! because the aggregate is a mergeable monoid, merging cached days gives exactly the
+//! aggregate of reading them again. A late event (an agent's queue delivered days later)
+//! invalidates its day once committed.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -36,7 +44,10 @@ pub(crate) async fn get_health(
     };
     let store = s.store.clone();
     let tenant = tenant.id.clone();
-    let built = tokio::task::spawn_blocking(move || report(&store.reader()?, &tenant, &window)).await;
+    let cache = s.days.clone();
+    let built =
+        tokio::task::spawn_blocking(move || report_cached(&store.reader()?, &tenant, &window, Some(&cache)))
+            .await;
     match built {
         Ok(Ok(report)) => to_json(&report),
         Ok(Err(e)) => internal(e),
@@ -50,18 +61,83 @@ fn unauthorized(message: &str) -> Response {
     r
 }
 
+const DAY_MS: u64 = 86_400_000;
+
+/// The aggregates of past days, per tenant, with a version per day so that a day changed
+/// while it was being read is not cached stale.
+#[derive(Debug, Default)]
+pub(crate) struct DayCache(Mutex<HashMap<(String, u64), Slot>>);
+
+/// A day's version (bumped by each commit that touches it) and its aggregate, if cached.
+type Slot = (u64, Option<Arc<Aggregate>>);
+
+impl DayCache {
+    /// Forgets the days of these event times (call once their events are committed).
+    pub(crate) fn invalidate(&self, tenant: &str, times: impl IntoIterator<Item = u64>) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for day in times.into_iter().map(|t| t / DAY_MS) {
+            let entry = map.entry((tenant.to_string(), day)).or_default();
+            entry.0 += 1;
+            entry.1 = None;
+        }
+    }
+
+    /// The cached aggregate of `day`, or its current version.
+    fn get(&self, tenant: &str, day: u64) -> Result<Arc<Aggregate>, u64> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match map.get(&(tenant.to_string(), day)) {
+            Some((_, Some(agg))) => Ok(agg.clone()),
+            Some((version, None)) => Err(*version),
+            None => Err(0),
+        }
+    }
+
+    /// Keeps `agg` for `day` unless the day changed since `version` was read.
+    fn put(&self, tenant: &str, day: u64, version: u64, agg: Aggregate) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = map.entry((tenant.to_string(), day)).or_default();
+        if entry.0 == version {
+            entry.1 = Some(Arc::new(agg));
+        }
+    }
+}
+
 /// The health of `tenant`'s accounts over `window`, with the trend against the window of
-/// the same length before it.
+/// the same length before it, read from the store.
 pub fn report(reader: &Reader, tenant: &str, window: &Window) -> Result<Report, String> {
-    let span = u64::from(window.days()) * 86_400_000;
+    report_cached(reader, tenant, window, None)
+}
+
+/// [`report`], taking past days from `cache` when it has them (and filling it).
+pub(crate) fn report_cached(
+    reader: &Reader,
+    tenant: &str,
+    window: &Window,
+    cache: Option<&DayCache>,
+) -> Result<Report, String> {
+    let span = u64::from(window.days()) * DAY_MS;
+    let first = window.from().saturating_sub(span) / DAY_MS;
+    let today = window.to() / DAY_MS;
     let mut aggregate = Aggregate::default();
-    reader.for_each_event(
-        tenant,
-        window.from().saturating_sub(span),
-        window.to().saturating_add(1),
-        |e| {
-            aggregate.add(&e);
-        },
-    )?;
+    for day in first..=today {
+        let (from, to) = (day * DAY_MS, (day + 1) * DAY_MS);
+        let past = day < today;
+        match cache.filter(|_| past).map(|c| c.get(tenant, day)) {
+            Some(Ok(cached)) => aggregate.merge(Aggregate::clone(&cached)),
+            Some(Err(version)) => {
+                let mut one = Aggregate::default();
+                reader.for_each_event(tenant, from, to, |e| one.add(&e))?;
+                aggregate.merge(one.clone());
+                if let Some(c) = cache {
+                    c.put(tenant, day, version, one);
+                }
+            }
+            None => {
+                reader.for_each_event(tenant, from, to.min(window.to().saturating_add(1)), |e| {
+                    aggregate.add(&e)
+                })?;
+            }
+        }
+    }
     Ok(waymark_health::report(&aggregate, window, &HealthConfig::default()))
 }

@@ -89,6 +89,7 @@ struct AppState {
     root: Arc<PathBuf>,
     tenants: Arc<Tenants>,
     store: Store,
+    days: Arc<health::DayCache>,
 }
 
 /// A collector serving in a background task. Dropping it stops the server too (without
@@ -166,6 +167,7 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
         root: Arc::new(config.root),
         tenants: Arc::new(config.tenants),
         store: store.clone(),
+        days: Arc::default(),
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

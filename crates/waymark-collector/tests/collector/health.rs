@@ -132,3 +132,31 @@ async fn a_bad_window_says_what_is_wrong() {
         assert!(r.text().starts_with("window: ") && r.text().contains(expect), "{query}: {}", r.text());
     }
 }
+
+#[tokio::test]
+async fn a_late_event_for_a_past_day_shows_up_in_the_next_report() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let two_days_ago = now_ms() - 2 * 86_400_000;
+    let at = |mut events: Vec<serde_json::Value>| {
+        for e in &mut events {
+            e["ts"] = json!(two_days_ago);
+        }
+        events
+    };
+    send(&server, "demo-write-key", at(sessions("acme", 6, 0))).await;
+    let stalls = async || {
+        let r = health(&server, "?window=7d", Some("demo-read-token")).await;
+        r.json()["accounts"][0]["stalls"].as_u64()
+    };
+    assert_eq!(stalls().await, Some(0));
+    // The same day again comes from the server's cache of past days...
+    assert_eq!(stalls().await, Some(0));
+    // ...until an agent's queue delivers a stall of that day late.
+    let mut late = at(sessions("acme", 1, 1));
+    for e in &mut late {
+        e["id"] = json!(format!("late-{}", e["id"].as_str().unwrap()));
+    }
+    send(&server, "demo-write-key", late).await;
+    assert_eq!(stalls().await, Some(1));
+}
