@@ -36,8 +36,14 @@
     });
     cfg.prefetched.catch(function () { /* reported by the agent */ });
   }
+  // The wasm downloads (and compiles, streaming) while the glue loads, not after it.
+  var wasm = base + "waymark_agent_bg.wasm";
+  if (w.fetch) {
+    wasm = fetch(wasm);
+    wasm.catch(function () { /* reported below, when the glue awaits it */ });
+  }
   import(base + "waymark_agent.js").then(function (m) {
-    return m.default({ module_or_path: base + "waymark_agent_bg.wasm" }).then(function () {
+    return m.default({ module_or_path: wasm }).then(function () {
       agent = m.start(cfg) || null;
       if (!agent) { dead = true; return; }
       q.splice(0).forEach(function (c) { call(c[0], c[1]); });
