@@ -104,6 +104,10 @@ pub(crate) fn prop(obj: &JsValue, name: &str) -> Option<String> {
     js_sys::Reflect::get(obj, &JsValue::from_str(name)).ok()?.as_string().filter(|s| !s.is_empty())
 }
 
+/// The tallest fixed or sticky bar at the top that counts as a header (taller ones are
+/// panels, not headers).
+pub(crate) const MAX_HEADER: f64 = 200.0;
+
 /// The height of fixed or sticky bars at the top of the viewport, so cards avoid them.
 pub(crate) fn top_inset(doc: &Document, window: &web_sys::Window, width: f64) -> f64 {
     let mut inset: f64 = 0.0;
@@ -122,7 +126,7 @@ pub(crate) fn top_inset(doc: &Document, window: &web_sys::Window, width: f64) ->
                 .is_some_and(|p| p == "fixed" || p == "sticky");
             if fixed {
                 let r = e.get_bounding_client_rect();
-                if r.top() <= 1.0 && r.height() < 200.0 {
+                if r.top() <= 1.0 && r.height() < MAX_HEADER {
                     inset = inset.max(r.bottom());
                 }
                 break;

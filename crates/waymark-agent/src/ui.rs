@@ -152,9 +152,17 @@ impl Ui {
             return;
         }
         s.placed = Some(key);
-        let inset = page::top_inset(&self.doc, window, vw);
-        let view = Rect { x: 0.0, y: inset, width: vw, height: (vh - inset).max(0.0) };
         let (w, h) = (f64::from(cw), f64::from(ch));
+        // A fixed header is at most `MAX_HEADER` tall: when the target and the card both sit
+        // below that line it cannot matter, and the page is not probed (hit tests force a
+        // layout of the whole page).
+        let below_any_header =
+            key.0.filter(|_| matches!(s.view.kind, StepKind::Tooltip | StepKind::Hotspot)).is_some_and(|r| {
+                let full = Rect { x: 0.0, y: 0.0, width: vw, height: vh };
+                r.y >= page::MAX_HEADER && place(r, w, h, full, s.view.placement).y >= page::MAX_HEADER
+            });
+        let inset = if below_any_header { 0.0 } else { page::top_inset(&self.doc, window, vw) };
+        let view = Rect { x: 0.0, y: inset, width: vw, height: (vh - inset).max(0.0) };
         let style = s.card.style();
         if s.view.kind == StepKind::Banner {
             set_style(&style, "top", &px(inset));
