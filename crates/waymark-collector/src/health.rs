@@ -9,13 +9,13 @@
 //! aggregate of reading them again. A late event (an agent's queue delivered days later)
 //! invalidates its day once committed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use waymark_health::{Aggregate, HealthConfig, Report, Window};
+use waymark_health::{Aggregate, DAY_MS, HealthConfig, Report, Window, day_of};
 
 use crate::AppState;
 use crate::http::{internal, now_ms, text, to_json};
@@ -61,12 +61,10 @@ fn unauthorized(message: &str) -> Response {
     r
 }
 
-const DAY_MS: u64 = 86_400_000;
-
 /// The aggregates of past days, per tenant, with a version per day so that a day changed
 /// while it was being read is not cached stale.
 #[derive(Debug, Default)]
-pub(crate) struct DayCache(Mutex<HashMap<(String, u64), Slot>>);
+pub(crate) struct DayCache(Mutex<HashMap<(String, u32), Slot>>);
 
 /// A day's version (bumped by each commit that touches it) and its aggregate, if cached.
 type Slot = (u64, Option<Arc<Aggregate>>);
@@ -74,8 +72,10 @@ type Slot = (u64, Option<Arc<Aggregate>>);
 impl DayCache {
     /// Forgets the days of these event times (call once their events are committed).
     pub(crate) fn invalidate(&self, tenant: &str, times: impl IntoIterator<Item = u64>) {
+        // A batch's events mostly fall on one day: touch each day once.
+        let days: BTreeSet<u32> = times.into_iter().map(day_of).collect();
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        for day in times.into_iter().map(|t| t / DAY_MS) {
+        for day in days {
             let entry = map.entry((tenant.to_string(), day)).or_default();
             entry.0 += 1;
             entry.1 = None;
@@ -83,7 +83,7 @@ impl DayCache {
     }
 
     /// The cached aggregate of `day`, or its current version.
-    fn get(&self, tenant: &str, day: u64) -> Result<Arc<Aggregate>, u64> {
+    fn get(&self, tenant: &str, day: u32) -> Result<Arc<Aggregate>, u64> {
         let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match map.get(&(tenant.to_string(), day)) {
             Some((_, Some(agg))) => Ok(agg.clone()),
@@ -93,7 +93,7 @@ impl DayCache {
     }
 
     /// Keeps `agg` for `day` unless the day changed since `version` was read.
-    fn put(&self, tenant: &str, day: u64, version: u64, agg: Aggregate) {
+    fn put(&self, tenant: &str, day: u32, version: u64, agg: Aggregate) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = map.entry((tenant.to_string(), day)).or_default();
         if entry.0 == version {
@@ -115,12 +115,11 @@ pub(crate) fn report_cached(
     window: &Window,
     cache: Option<&DayCache>,
 ) -> Result<Report, String> {
-    let span = u64::from(window.days()) * DAY_MS;
-    let first = window.from().saturating_sub(span) / DAY_MS;
-    let today = window.to() / DAY_MS;
+    let today = day_of(window.to());
     let mut aggregate = Aggregate::default();
-    for day in first..=today {
-        let (from, to) = (day * DAY_MS, (day + 1) * DAY_MS);
+    for day in window.report_days() {
+        let from = u64::from(day) * DAY_MS;
+        let to = from + DAY_MS;
         let past = day < today;
         match cache.filter(|_| past).map(|c| c.get(tenant, day)) {
             Some(Ok(cached)) => aggregate.merge(Aggregate::clone(&cached)),

@@ -85,7 +85,7 @@ pub use report::{
     Report, StallPoint, TargetMissing, Touch, WindowSpan,
 };
 pub use score::report;
-pub use state::Aggregate;
+pub use state::{Aggregate, DAY_MS, day_of};
 pub use text::format_duration;
 pub use window::{Window, WindowError};
 pub use wire::{DecodeError, FORMAT_VERSION, MAGIC};

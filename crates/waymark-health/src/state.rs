@@ -12,10 +12,10 @@ use crate::intern::{NONE, Names, Sym, hash_id};
 use crate::sketch::Sketch;
 
 /// Milliseconds in a UTC day.
-pub(crate) const DAY_MS: u64 = 86_400_000;
+pub const DAY_MS: u64 = 86_400_000;
 
 /// The UTC day (days since the Unix epoch) of a timestamp.
-pub(crate) fn day_of(ts: u64) -> u32 {
+pub fn day_of(ts: u64) -> u32 {
     u32::try_from(ts / DAY_MS).unwrap_or(u32::MAX)
 }
 

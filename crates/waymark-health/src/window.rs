@@ -67,6 +67,12 @@ impl Window {
         self.last_day().saturating_add(1).saturating_sub(self.days)
     }
 
+    /// The UTC days a report over this window reads: its own and those of the window
+    /// before it (for the trend). Callers that keep one aggregate per day fetch these.
+    pub fn report_days(&self) -> std::ops::RangeInclusive<u32> {
+        self.previous().map_or(self.first_day(), |p| p.first_day())..=self.last_day()
+    }
+
     /// The window of equal length just before this one, if the epoch leaves room for it.
     pub(crate) fn previous(&self) -> Option<Window> {
         let first = self.first_day().checked_sub(1)?;

@@ -318,6 +318,12 @@ fn events_without_an_account_are_ignored() {
 fn windows_are_whole_utc_days() {
     let w = Window::days_ending(NOW, 7);
     assert_eq!((w.from(), w.to(), w.days()), (NOW - NOW % DAY - 6 * DAY, NOW, 7));
+    // A report reads this window's days and the 7 before (the trend's window).
+    let days = w.report_days();
+    assert_eq!(
+        (*days.start(), *days.end()),
+        (waymark_health::day_of(w.from()) - 7, waymark_health::day_of(NOW))
+    );
     assert_eq!(Window::parse("28d", NOW), Ok(Window::days_ending(NOW, 28)));
     let err = |t: &str| Window::parse(t, NOW).map_err(|e| e.to_string()).err();
     assert_eq!(
