@@ -90,8 +90,7 @@ async fn stalling_accounts_rank_below_smooth_ones_in_health_and_on_the_dashboard
     .await?;
 
     // What `waymark health` prints and `GET /v1/health` answers.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-    let window = waymark_health::Window::parse("7d", now)?;
+    let window = waymark_health::Window::parse("7d", waymark_collector::now_ms())?;
     let reader = h.collector().store().reader().map_err(anyhow::Error::msg)?;
     let report = waymark_collector::health_report(&reader, "e2e", &window).map_err(anyhow::Error::msg)?;
     let json = serde_json::to_value(&report)?;

@@ -140,10 +140,7 @@ fn serve(
 }
 
 fn health(db: &Path, window: &str, format: HealthFormat, tenant: Option<String>) -> Result<ExitCode> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let window = waymark_health::Window::parse(window, now).context("--window")?;
+    let window = waymark_health::Window::parse(window, waymark_collector::now_ms()).context("--window")?;
     if !db.exists() {
         anyhow::bail!("{}: no such database (start `waymark serve` first, or pass --db)", db.display());
     }

@@ -182,7 +182,7 @@ fn health_reads_the_store_of_a_running_collector() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("waymark.db");
     let server = Server::start(&db, None);
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    let now = waymark_collector::now_ms();
     let ids = |prefix: &str| -> Vec<String> { (0..6).map(|i| format!("{prefix}-{i}")).collect() };
     for (account, stall) in [("acme", true), ("globex", false)] {
         let body = batch_at(&ids(account), account, now - 60_000, stall);

@@ -42,7 +42,7 @@ pub(crate) fn internal(message: String) -> Response {
 }
 
 /// The collector's clock, in ms since the Unix epoch.
-pub(crate) fn now_ms() -> waymark_core::Millis {
+pub fn now_ms() -> waymark_core::Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

@@ -48,6 +48,7 @@ use waymark_core::Event;
 pub use events::MAX_BATCH_BYTES;
 pub use guides::guide_files;
 pub use health::report as health_report;
+pub use http::now_ms;
 pub use store::{Reader, Store};
 pub use tenants::{DEMO_CONFIG, Tenant, Tenants};
 

@@ -2,6 +2,7 @@
 
 use hyper::Method;
 use serde_json::json;
+use waymark_collector::now_ms;
 
 use crate::support::{Site, get, post, request, tenants};
 
@@ -61,10 +62,6 @@ async fn stores_the_time_corrected_for_the_client_clock() {
     let after = now_ms();
     let ts = server.events()[0].ts;
     assert!(ts + 500 >= before && ts + 500 <= after, "{before} <= {ts} + 500 <= {after}");
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
 #[tokio::test]

@@ -2,12 +2,9 @@
 
 use hyper::Method;
 use serde_json::json;
+use waymark_collector::now_ms;
 
 use crate::support::{Site, post, request, tenants};
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-}
 
 /// `sessions` sessions of `account`, each with a page view; the first `stalled` of them
 /// also rage-click on the `email` step of `invite-teammates`.
@@ -137,7 +134,7 @@ async fn a_bad_window_says_what_is_wrong() {
 async fn a_late_event_for_a_past_day_shows_up_in_the_next_report() {
     let site = Site::new();
     let server = site.serve().await;
-    let two_days_ago = now_ms() - 2 * 86_400_000;
+    let two_days_ago = now_ms() - 2 * waymark_health::DAY_MS;
     let at = |mut events: Vec<serde_json::Value>| {
         for e in &mut events {
             e["ts"] = json!(two_days_ago);
