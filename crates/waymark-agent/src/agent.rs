@@ -562,13 +562,7 @@ impl Agent {
     fn observe(&self) {
         let (Ok(o), Some(body)) = (self.observer.try_borrow(), self.doc.body()) else { return };
         let (Some((observer, _)), Ok(watches)) = (o.as_ref(), self.watches.try_borrow()) else { return };
-        let init = web_sys::MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        init.set_character_data(true);
-        init.set_attributes(true);
-        init.set_attribute_filter(&watches.attribute_filter());
-        let _ = observer.observe_with_options(&body, &init);
+        let _ = observer.observe_with_options(&body, &watches.observer_init());
     }
 
     fn activity(&self) {

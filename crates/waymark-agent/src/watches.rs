@@ -250,14 +250,20 @@ impl Watches {
         self.list.iter().map(|t| &t.watch)
     }
 
-    /// The attributes to observe: those selectors read, and those that change whether an
-    /// element shows.
-    pub(crate) fn attribute_filter(&self) -> js_sys::Array {
+    /// What the mutation observer must report for these watches: the tree and text under
+    /// `<body>`, and the attributes selectors read or that change whether an element shows.
+    pub(crate) fn observer_init(&self) -> web_sys::MutationObserverInit {
         let filter = js_sys::Array::of2(&"style".into(), &"hidden".into());
         for a in &self.attrs {
             filter.push(&a.into());
         }
-        filter
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_character_data(true);
+        init.set_attributes(true);
+        init.set_attribute_filter(&filter);
+        init
     }
 
     /// Keeps a mutation observer batch for the next evaluation.
@@ -432,13 +438,7 @@ mod tests {
             let mut watches = Watches::default();
             watches.set(&doc(), list.clone());
             let observer = MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
-            let init = web_sys::MutationObserverInit::new();
-            init.set_child_list(true);
-            init.set_subtree(true);
-            init.set_character_data(true);
-            init.set_attributes(true);
-            init.set_attribute_filter(&watches.attribute_filter());
-            observer.observe_with_options(&doc().body().unwrap(), &init).unwrap();
+            observer.observe_with_options(&doc().body().unwrap(), &watches.observer_init()).unwrap();
             Page { watches, list, observer, zone }
         }
 
