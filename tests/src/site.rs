@@ -90,7 +90,7 @@ impl TempTree {
     }
 
     /// Writes `text` at `rel` (folders are created).
-    pub fn write(&self, rel: &str, text: &str) -> Result<&TempTree> {
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> Result<&TempTree> {
         let path = self.path().join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;

@@ -1,6 +1,8 @@
 //! A broken guide never stops the others, nor the page.
 
 use serde_json::json;
+use waymark_core::wire::{decode_feed, encode_feed};
+use waymark_core::{AnySelector, Source};
 use waymark_e2e::{Harness, Setup, TempTree, page_with_guides};
 
 use crate::flows;
@@ -14,21 +16,23 @@ async fn a_broken_guide_file_is_skipped_while_the_valid_one_runs() -> anyhow::Re
         r#"{ "id": "broken", "steps": [ { "id": "x", "advance": { "on": "clik" } } ] }"#,
     )?;
     guides.write("b-not-json.json", "{ \"id\": ")?;
-    guides.write("c-valid.json", &flows::modal_on_app("valid-probe", 10))?;
+    guides.write("c-valid.json", flows::modal_on_app("valid-probe", 10))?;
     let h = Harness::start(Setup::demo().guides(guides)).await?;
-    let served: serde_json::Value =
-        serde_json::from_slice(&h.fetch("/v1/guides?key=demo-write-key").await?.body)?;
-    let ids: Vec<&str> = served.as_array().unwrap().iter().filter_map(|g| g["id"].as_str()).collect();
+    let served = decode_feed(&h.fetch("/v1/guides?key=demo-write-key").await?.body)?;
+    let ids: Vec<&str> = served.guides.iter().map(|g| g.id()).collect();
     assert_eq!(ids, ["valid-probe"], "the collector serves only the valid guide");
+    let broken: Vec<Option<&str>> = served.broken.iter().map(|b| b.guide.as_deref()).collect();
+    assert_eq!(broken, [Some("broken"), None], "and the errors of the broken files");
     h.as_user("carol").await?;
     h.open("/app").await?;
     h.wait_card("valid-probe", "only").await?;
     h.finish().await
 }
 
-/// The agent itself skips broken guides in the feed it loads (here a static file, so the
-/// collector's linting is out of the way): the valid one shows, the broken ones are reported
-/// as `guide_error` events or console warnings, and nothing throws.
+/// The agent itself skips broken guides in the feed it loads (here a static file made
+/// without a CSS parser, so a selector only the browser refuses gets through): the valid
+/// one shows, the broken ones are reported as `guide_error` events or console warnings, and
+/// nothing throws.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_skips_broken_guides_in_its_feed_and_reports_them() -> anyhow::Result<()> {
     let root = TempTree::demo_with_agent()?;
@@ -43,10 +47,12 @@ async fn the_agent_skips_broken_guides_in_its_feed_and_reports_them() -> anyhow:
         "trigger": { "on": "page_load" }, "priority": 60,
         "steps": [{ "id": "x", "target": { "selector": "#a[[" }, "title": { "en": "x" } }],
     });
-    root.write("www/dist/e2e-feed.json", &json!([unknown_advance, valid, bad_selector]).to_string())?;
+    let text = json!([unknown_advance, valid, bad_selector]).to_string();
+    let loaded = waymark_core::load(&[Source { name: "e2e-feed.json", text: &text }], &AnySelector);
+    root.write("www/dist/e2e.feed", encode_feed(&loaded))?;
     root.write(
         "www/demo/app/feed.html",
-        &page_with_guides("Feed", "/e2e-feed.json", "", "<main><h1 id=\"heading\">A page</h1></main>"),
+        page_with_guides("Feed", "/e2e.feed", "", "<main><h1 id=\"heading\">A page</h1></main>"),
     )?;
     let h = Harness::start(Setup::demo().root(root)).await?;
     h.open("/app/feed").await?;

@@ -78,7 +78,7 @@ fn site(collector: &str, head: &str) -> Result<TempTree> {
 /// A guides folder with one modal on every `/app` page.
 fn modal_guides() -> Result<TempTree> {
     let guides = TempTree::new()?;
-    guides.write("modal.json", &flows::modal_on_app("delivery-modal", 0))?;
+    guides.write("modal.json", flows::modal_on_app("delivery-modal", 0))?;
     Ok(guides)
 }
 

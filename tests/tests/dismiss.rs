@@ -10,7 +10,7 @@ use crate::flows;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escape_dismisses_and_it_stays_dismissed_after_a_reload() -> anyhow::Result<()> {
     let guides = TempTree::example_guides()?;
-    guides.write("sentinel.json", &flows::modal_on_app("sentinel", -100))?;
+    guides.write("sentinel.json", flows::modal_on_app("sentinel", -100))?;
     let h = Harness::start(Setup::demo().guides(guides)).await?;
     flows::alice_welcomed(&h).await?;
     h.press_escape().await?;

@@ -29,10 +29,10 @@ fn styles(card: &Card) -> BTreeMap<String, BTreeMap<String, String>> {
 
 async fn harness() -> anyhow::Result<Harness> {
     let root = TempTree::demo_with_agent()?;
-    root.write("www/demo/app/blank.html", &page("Blank", "", "<p>A blank page.</p>"))?;
-    root.write("www/demo/app/hostile.html", &page("Hostile", HOSTILE_CSS, "<p>A hostile page.</p>"))?;
+    root.write("www/demo/app/blank.html", page("Blank", "", "<p>A blank page.</p>"))?;
+    root.write("www/demo/app/hostile.html", page("Hostile", HOSTILE_CSS, "<p>A hostile page.</p>"))?;
     let guides = TempTree::new()?;
-    guides.write("css-probe.json", &flows::modal_manual("css-probe"))?;
+    guides.write("css-probe.json", flows::modal_manual("css-probe"))?;
     Harness::start(Setup::demo().root(root).guides(guides)).await
 }
 

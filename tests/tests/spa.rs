@@ -33,7 +33,7 @@ async fn a_page_load_guide_starts_on_router_navigation() -> anyhow::Result<()> {
     let guides = TempTree::example_guides()?;
     guides.write(
         "reports-tip.json",
-        &flows::guide(
+        flows::guide(
             "reports-tip",
             40,
             json!([{ "exact": "/app/reports" }]),

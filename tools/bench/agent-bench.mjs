@@ -10,7 +10,9 @@
 // CHROMIUM (default /usr/bin/chromium). With --serve it only serves the pages.
 
 import http from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -91,10 +93,21 @@ const STATIC = {
   '/lib/shepherd.css': FILES.shepherdCss,
 };
 const fileCache = new Map();
+// The agent reads compiled guide feeds, as the collector serves them: `waymark compile`
+// (built by `./dev bench`) makes them from the generated guides.
+const WAYMARK = path.join(ROOT, 'target/release/waymark');
+const feedDir = mkdtempSync(path.join(tmpdir(), 'waymark-bench-'));
+function feed(name, guides) {
+  const json = path.join(feedDir, `${name}.json`);
+  const out = path.join(feedDir, `${name}.feed`);
+  writeFileSync(json, JSON.stringify(guides));
+  execFileSync(WAYMARK, ['compile', json, '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return readFileSync(out);
+}
 const GUIDES = {
-  '/guides/tour.json': JSON.stringify(tourGuides(STEPS)),
-  '/guides/watch50.json': JSON.stringify(watchGuides(WATCHERS)),
-  '/guides/watch1.json': JSON.stringify(watchGuides(0)),
+  '/guides/tour.json': feed('tour', tourGuides(STEPS)),
+  '/guides/watch50.json': feed('watch50', watchGuides(WATCHERS)),
+  '/guides/watch1.json': feed('watch1', watchGuides(0)),
 };
 
 const server = http.createServer((req, res) => {
@@ -123,7 +136,7 @@ const server = http.createServer((req, res) => {
     return send(200, 'text/html; charset=utf-8', pageHtml(size, cfg));
   }
   if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
-  if (GUIDES[url.pathname]) return send(200, TYPES['.json'], GUIDES[url.pathname]);
+  if (GUIDES[url.pathname]) return send(200, 'application/vnd.waymark.feed', GUIDES[url.pathname]);
   const file = STATIC[url.pathname];
   if (file) {
     if (!fileCache.has(file)) fileCache.set(file, readFileSync(file));

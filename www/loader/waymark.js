@@ -32,7 +32,7 @@
   if (guides && w.fetch) {
     cfg.prefetched = fetch(guides).then(function (r) {
       if (!r.ok) throw "HTTP " + r.status;
-      return r.text();
+      return r.arrayBuffer();
     });
     cfg.prefetched.catch(function () { /* reported by the agent */ });
   }

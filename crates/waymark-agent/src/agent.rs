@@ -14,9 +14,7 @@ use gloo_render::AnimationFrame;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use waymark_core::{
-    DismissHow, Engine, Guide, Identity, Input, Output, Session, Source, StallConfig, UserState,
-};
+use waymark_core::{DismissHow, Engine, Guide, Identity, Input, Output, Session, StallConfig, UserState};
 use web_sys::{Document, Element, Window};
 
 use crate::page;
@@ -166,32 +164,38 @@ impl Agent {
             warn("waymark: no data-guides URL on the script tag; nothing to show");
             return;
         };
-        let text = match self.config.prefetched.clone() {
+        let bytes = match self.config.prefetched.clone() {
             Some(p) => wasm_bindgen_futures::JsFuture::from(p)
                 .await
                 .map_err(|e| e.as_string().unwrap_or_else(|| "the request failed".into()))
-                .and_then(|t| t.as_string().ok_or_else(|| "the body is not text".into())),
-            None => fetch_text(&self.window, &url).await,
+                .map(|b| js_sys::Uint8Array::new(&b).to_vec()),
+            None => fetch_bytes(&self.window, &url).await,
         };
-        let text = match text {
-            Ok(t) => t,
+        let bytes = match bytes {
+            Ok(b) => b,
             Err(e) => {
                 warn(&format!("waymark: cannot load guides from {url}: {e}"));
                 return;
             }
         };
-        let loaded =
-            waymark_core::load(&[Source { name: &url, text: &text }], &page::BrowserSelectors(&self.doc));
-        let errors: Vec<Input> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == waymark_core::Severity::Error)
-            .map(|d| {
-                warn(&format!("waymark: guide skipped: {d}"));
-                Input::GuideError { guide: d.guide.clone(), message: d.message.clone() }
-            })
-            .collect();
-        *self.guides.borrow_mut() = loaded.guides;
+        let mut errors = Vec::new();
+        let feed = match waymark_core::wire::decode_feed(&bytes) {
+            Ok(mut feed) => {
+                feed.check_selectors(&page::BrowserSelectors(&self.doc));
+                feed
+            }
+            Err(e) => {
+                let message = format!("{url}: not a guide feed ({e})");
+                warn(&format!("waymark: {message}"));
+                errors.push(Input::GuideError { guide: None, message });
+                waymark_core::wire::Feed::default()
+            }
+        };
+        for b in feed.broken {
+            warn(&format!("waymark: guide skipped: {}", b.message));
+            errors.push(Input::GuideError { guide: b.guide, message: b.message });
+        }
+        *self.guides.borrow_mut() = feed.guides;
         let Some(ui) = Ui::new(&self.doc) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;
@@ -214,11 +218,11 @@ impl Agent {
     /// A fresh engine for the identified user, resuming their persisted progress.
     fn build_engine(&self) {
         let state = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
-        let state = state.map(|s| UserState::from_json(&s)).unwrap_or_default();
+        let state = state.and_then(|s| self.window.atob(&s).ok()).map(|s| UserState::decode(&latin1(&s)));
         let (id, seed, next_seq) = self.session.clone();
         let engine = Engine::new(
             self.guides.borrow().clone(),
-            state,
+            state.unwrap_or_default(),
             Session { id, seed, next_seq },
             StallConfig::default(),
         );
@@ -256,19 +260,16 @@ impl Agent {
         let mut who = self.who.borrow().clone();
         let changed_user = user.is_some() && user != who.user;
         who.user = user.or(who.user);
-        if let Some(obj) = traits.dyn_ref::<js_sys::Object>() {
-            let json = js_sys::JSON::stringify(obj).ok().and_then(|s| s.as_string()).unwrap_or_default();
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&json) {
-                for (k, v) in map {
-                    match (k.as_str(), v) {
-                        ("account", serde_json::Value::String(a)) => who.account = Some(a),
-                        ("locale", serde_json::Value::String(l)) => who.locale = l,
-                        ("account_traits", serde_json::Value::Object(t)) => {
-                            who.account_traits = t.into_iter().collect()
-                        }
-                        (_, v) => {
-                            who.user_traits.insert(k, v);
-                        }
+        if let Some(serde_json::Value::Object(map)) = page::json_data(traits) {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("account", serde_json::Value::String(a)) => who.account = Some(a),
+                    ("locale", serde_json::Value::String(l)) => who.locale = l,
+                    ("account_traits", serde_json::Value::Object(t)) => {
+                        who.account_traits = t.into_iter().collect()
+                    }
+                    (_, v) => {
+                        who.user_traits.insert(k, v);
                     }
                 }
             }
@@ -362,7 +363,10 @@ impl Agent {
                 if self.consent.get()
                     && let Some(s) = self.storage()
                 {
-                    let _ = s.set_item(&self.state_key(), &state.to_json());
+                    let bytes: String = state.encode().into_iter().map(char::from).collect();
+                    if let Ok(b64) = self.window.btoa(&bytes) {
+                        let _ = s.set_item(&self.state_key(), &b64);
+                    }
                 }
             }
             Output::Event(e) => {
@@ -371,8 +375,8 @@ impl Agent {
                 }
                 if self.consent.get() {
                     self.notify(&e);
-                    if let (Some(b), Ok(json)) = (&self.beacon, serde_json::to_string(&e)) {
-                        crate::beacon::push(b, json);
+                    if let Some(b) = &self.beacon {
+                        crate::beacon::push(b, e.to_json());
                     }
                 }
             }
@@ -390,12 +394,8 @@ impl Agent {
 
     /// Calls the host's `waymark.on` callbacks; a throwing callback is reported, not raised.
     fn notify(&self, e: &waymark_core::Event) {
-        let Ok(json) = serde_json::to_string(e) else { return };
-        let Ok(value) = js_sys::JSON::parse(&json) else { return };
-        let kind = js_sys::Reflect::get(&value, &JsValue::from_str("type"))
-            .ok()
-            .and_then(|t| t.as_string())
-            .unwrap_or_default();
+        let Ok(value) = js_sys::JSON::parse(&e.to_json()) else { return };
+        let kind = e.kind.type_name();
         let callbacks: Vec<js_sys::Function> = self
             .callbacks
             .borrow()
@@ -715,7 +715,12 @@ fn session(window: &Window) -> (String, u64, u64) {
     (id, seed, seq)
 }
 
-async fn fetch_text(window: &Window, url: &str) -> Result<String, String> {
+/// The bytes of a `btoa`/`atob` "binary string" (one char per byte).
+pub(crate) fn latin1(s: &str) -> Vec<u8> {
+    s.chars().filter_map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+async fn fetch_bytes(window: &Window, url: &str) -> Result<Vec<u8>, String> {
     let describe = |e: JsValue| {
         e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok()?.as_string()).unwrap_or_default()
     };
@@ -724,7 +729,8 @@ async fn fetch_text(window: &Window, url: &str) -> Result<String, String> {
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    let text =
-        wasm_bindgen_futures::JsFuture::from(resp.text().map_err(describe)?).await.map_err(describe)?;
-    text.as_string().ok_or_else(|| "the body is not text".to_string())
+    let body = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().map_err(describe)?)
+        .await
+        .map_err(describe)?;
+    Ok(js_sys::Uint8Array::new(&body).to_vec())
 }

@@ -160,7 +160,7 @@ fn warn(msg: &str) {
 /// The envelope: `{"key", "sent_at", "events", "dropped"}` (`dropped` only when not 0).
 pub(crate) fn body<'a>(key: &str, events: impl Iterator<Item = &'a str>, dropped: u32) -> String {
     let mut s = String::from("{\"key\":");
-    s += &serde_json::to_string(key).unwrap_or_default();
+    s += &js_sys::JSON::stringify(&JsValue::from_str(key)).map(String::from).unwrap_or_default();
     s += ",\"sent_at\":";
     s += &(js_sys::Date::now() as u64).to_string();
     s += ",\"events\":[";

@@ -153,7 +153,7 @@ fn facts_use_fallbacks_and_text() {
 #[wasm_bindgen_test]
 async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     let guides = r##"[{"id":"late","name":"Late","steps":[{"id":"a","target":{"selector":"#late-target"},"title":"Hi","advance":{"on":"click"}},{"id":"b","kind":"modal","title":"Two"}]}]"##;
-    let url = format!("data:application/json,{}", js_sys::encode_uri_component(guides));
+    let url = feed_url(guides);
     let config = js_sys::Object::new();
     js_sys::Reflect::set(&config, &"key".into(), &"test".into()).unwrap();
     js_sys::Reflect::set(&config, &"guides".into(), &url.into()).unwrap();
@@ -176,8 +176,12 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     target.click();
     sleep(100).await;
     assert_eq!(shadow_card().and_then(|c| c.get_attribute("data-waymark-step")).as_deref(), Some("b"));
-    let saved = storage.get_item("waymark:test:u1").unwrap().unwrap_or_default();
-    assert!(saved.contains("\"active\":{\"guide\":\"late\""), "{saved}");
+    let saved = stored_state(&storage);
+    assert_eq!(
+        saved.active.map(|a| (a.guide, a.step)),
+        Some(("late".to_string(), 1)),
+        "progress is persisted"
+    );
     let esc = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &{
         let init = web_sys::KeyboardEventInit::new();
         init.set_key("Escape");
@@ -188,9 +192,29 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     doc().dispatch_event(&esc).unwrap();
     sleep(100).await;
     assert!(shadow_card().is_none(), "Escape dismisses");
-    assert!(storage.get_item("waymark:test:u1").unwrap().unwrap_or_default().contains("\"dismissed\":"));
+    let saved = stored_state(&storage);
+    assert!(saved.guides.get("late").is_some_and(|g| g.dismissed.is_some()), "{saved:?}");
+    assert!(saved.active.is_none());
     drop(agent);
     target.remove();
+}
+
+/// A `data:` URL serving the guide feed compiled from `json` (as the collector would).
+pub(crate) fn feed_url(json: &str) -> String {
+    let loaded = waymark_core::load(
+        &[waymark_core::Source { name: "test.json", text: json }],
+        &waymark_core::AnySelector,
+    );
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let bytes: String = waymark_core::wire::encode_feed(&loaded).into_iter().map(char::from).collect();
+    format!("data:application/vnd.waymark.feed;base64,{}", web_sys::window().unwrap().btoa(&bytes).unwrap())
+}
+
+/// The progress the agent stored for user `u1` of key `test`.
+fn stored_state(storage: &web_sys::Storage) -> waymark_core::UserState {
+    let saved = storage.get_item("waymark:test:u1").unwrap().expect("a stored state");
+    let bytes = crate::agent::latin1(&web_sys::window().unwrap().atob(&saved).unwrap());
+    waymark_core::UserState::decode(&bytes)
 }
 
 pub(crate) async fn sleep(ms: i32) {

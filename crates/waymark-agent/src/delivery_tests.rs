@@ -103,7 +103,7 @@ async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
     let config = js_sys::Object::new();
     let set = |k: &str, v: &str| js_sys::Reflect::set(&config, &k.into(), &v.into()).unwrap();
     set("key", key);
-    set("guides", "data:application/json,[]");
+    set("guides", &crate::browser_tests::feed_url("[]"));
     // Nothing listens there: events stay queued.
     set("collector", "http://127.0.0.1:9/v1/events");
     set("user", "u-consent");

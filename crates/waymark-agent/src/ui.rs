@@ -3,9 +3,10 @@
 //! parsed markdown; nothing is ever set through `innerHTML`.
 
 use wasm_bindgen::JsCast;
+use waymark_core::format::{ButtonAction, StepKind};
 use waymark_core::markdown::{Block, Inline};
 use waymark_core::placement::{Side, place};
-use waymark_core::{Rect, StepView, format::StepKind};
+use waymark_core::{Rect, StepView};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode, Window};
 
 use crate::page;
@@ -327,14 +328,11 @@ impl Ui {
         }
         let actions = self.el("div", "wm-actions", None)?;
         for (i, b) in v.buttons.iter().enumerate() {
-            let action = serde_json::to_value(b.action)
-                .ok()
-                .and_then(|a| a.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let primary = matches!(action.as_str(), "next" | "done");
+            let action = b.action.name();
+            let primary = matches!(b.action, ButtonAction::Next | ButtonAction::Done);
             let button = self.el("button", if primary { "wm-primary" } else { "" }, Some(&b.label))?;
             button.set_attribute("type", "button").ok()?;
-            button.set_attribute("data-action", &action).ok()?;
+            button.set_attribute("data-action", action).ok()?;
             button.set_attribute("data-index", &i.to_string()).ok()?;
             actions.append_child(&button).ok()?;
         }

@@ -28,6 +28,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Compile guide files into the guide feed the agent reads, for hosting guides as a
+    /// static file (`waymark serve` compiles them on each request itself). Broken guides
+    /// are reported and carried as errors the agent reports; the exit status is 1 then.
+    Compile {
+        /// Guide files, or folders searched for `*.json` (except `schema.json` and hidden files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The feed file to write (serve it with `Content-Type: application/vnd.waymark.feed`).
+        #[arg(short, long)]
+        out: PathBuf,
+    },
     /// Print the JSON Schema of the guide format.
     Schema,
     /// Serve the agent, the guides, the event intake, health, the dashboard and the demo app.
@@ -88,6 +99,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Lint { paths, format } => lint(&paths, format),
+        Command::Compile { paths, out } => compile(&paths, &out),
         Command::Schema => {
             print!("{}", waymark_core::schema::guide_schema_json());
             Ok(ExitCode::SUCCESS)
@@ -170,6 +182,25 @@ fn health(db: &Path, window: &str, format: HealthFormat, tenant: Option<String>)
 }
 
 fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
+    let (loaded, files) = load(paths)?;
+    match format {
+        Format::Human => print_human(&loaded, files),
+        Format::Json => print_json(&loaded, files)?,
+    }
+    Ok(if loaded.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn compile(paths: &[PathBuf], out: &Path) -> Result<ExitCode> {
+    let (loaded, files) = load(paths)?;
+    print_human(&loaded, files);
+    let feed = waymark_core::wire::encode_feed(&loaded);
+    std::fs::write(out, &feed).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("{}: {} guides, {} bytes", out.display(), loaded.guides.len(), feed.len());
+    Ok(if loaded.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Loads the guide files of `paths` together; also says how many files there were.
+fn load(paths: &[PathBuf]) -> Result<(waymark_core::Loaded, usize)> {
     let mut files = Vec::new();
     for p in paths {
         collect(p, &mut files)?;
@@ -184,12 +215,7 @@ fn lint(paths: &[PathBuf], format: Format) -> Result<ExitCode> {
         })
         .collect::<Result<_>>()?;
     let sources: Vec<Source<'_>> = texts.iter().map(|(name, text)| Source { name, text }).collect();
-    let loaded = waymark_core::load(&sources, &CssSelectors);
-    match format {
-        Format::Human => print_human(&loaded, files.len()),
-        Format::Json => print_json(&loaded, files.len())?,
-    }
-    Ok(if loaded.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok((waymark_core::load(&sources, &CssSelectors), files.len()))
 }
 
 /// Adds `path`, or the guide files under it (the same ones the collector serves).

@@ -28,6 +28,41 @@ fn the_example_guides_are_clean() {
 }
 
 #[test]
+fn compile_writes_the_feed_the_agent_reads_and_carries_broken_guides() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("guides.feed");
+    let (text, code) = waymark(&["compile", "guides", "-o", &out.display().to_string()]);
+    assert_eq!(code, 0, "{text}");
+    let feed = waymark_core::wire::decode_feed(&std::fs::read(&out).expect("written")).expect("a feed");
+    assert_eq!(feed.guides.len(), 5);
+    assert!(feed.broken.is_empty());
+    assert!(
+        text.ends_with(&format!(
+            "{}: 5 guides, {} bytes\n",
+            out.display(),
+            std::fs::metadata(&out).expect("written").len()
+        )),
+        "{text}"
+    );
+
+    let (text, code) = waymark(&[
+        "compile",
+        "guides",
+        "crates/waymark-cli/tests/broken/syntax.json",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "a broken guide fails the build: {text}");
+    let feed = waymark_core::wire::decode_feed(&std::fs::read(&out).expect("written")).expect("a feed");
+    assert_eq!(feed.guides.len(), 5, "the good guides are still in");
+    assert!(
+        feed.broken.iter().any(|b| b.message.contains("syntax.json:5:50: error[syntax]")),
+        "{:?}",
+        feed.broken
+    );
+}
+
+#[test]
 fn a_syntax_error_is_located() {
     lint(
         "syntax.json",

@@ -1,12 +1,13 @@
-//! `GET /v1/guides?key=WRITE_KEY`: the valid guides of the key's tenant, reloaded on every
-//! request.
+//! `GET /v1/guides?key=WRITE_KEY`: the guides of the key's tenant as a compiled guide
+//! feed ([`waymark_core::wire`]), reloaded on every request; `&format=json` gives the
+//! specs of the valid guides as JSON instead, for people and tools.
 //!
 //! The folder is small and edited live by CS teams, so there is no cache to go stale:
 //! each request reads it, loads every file together with [`waymark_core::load`] (ids and
-//! references are checked across files), prints each diagnostic to stderr and answers
-//! with the specs of the guides that loaded. A broken guide never hides the others. The
-//! key travels in the query (the loader adds it) because a CORS-simple `GET` cannot carry
-//! a header.
+//! references are checked across files), prints each diagnostic to stderr and answers.
+//! A broken guide never hides the others; the feed carries its located error so the
+//! agent reports it as a `guide_error`. The key travels in the query (the loader adds it)
+//! because a CORS-simple `GET` cannot carry a header.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,11 +15,12 @@ use std::path::{Path, PathBuf};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use waymark_core::wire::{FEED_MEDIA_TYPE, encode_feed};
 use waymark_core::{CssSelectors, Source};
 
 use crate::AppState;
 use crate::cors;
-use crate::http::{NO_CACHE, internal, json, text};
+use crate::http::{NO_CACHE, bytes, internal, json, text};
 
 /// The handler.
 pub(crate) async fn get_guides(
@@ -37,7 +39,8 @@ pub(crate) async fn get_guides(
         Err(r) => return *r,
     };
     let dir = tenant.guides.clone();
-    let body = match tokio::task::spawn_blocking(move || load_dir(&dir)).await {
+    let as_json = query.get("format").is_some_and(|f| f == "json");
+    let body = match tokio::task::spawn_blocking(move || load_dir(&dir, as_json)).await {
         Ok(Ok(body)) => body,
         Ok(Err(e)) => return cors::allow(internal(e), origin.as_ref()),
         Err(e) => return cors::allow(internal(format!("loading guides failed: {e}")), origin.as_ref()),
@@ -56,16 +59,18 @@ pub(crate) async fn get_guides(
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
         r
-    } else {
+    } else if as_json {
         json(body)
+    } else {
+        bytes(body, FEED_MEDIA_TYPE)
     };
     r.headers_mut().insert(header::ETAG, tag_value);
     cors::allow(r, origin.as_ref())
 }
 
-/// Loads the folder and serialises the valid guides' specs as a JSON array. Diagnostics go
-/// to stderr; a file that cannot be read is reported and skipped.
-pub(crate) fn load_dir(dir: &Path) -> Result<Vec<u8>, String> {
+/// Loads the folder and encodes it as a guide feed, or the valid guides' specs as a JSON
+/// array. Diagnostics go to stderr; a file that cannot be read is reported and skipped.
+pub(crate) fn load_dir(dir: &Path, as_json: bool) -> Result<Vec<u8>, String> {
     let files = guide_files(dir).map_err(|e| format!("cannot list guides in {}: {e}", dir.display()))?;
     let mut texts = Vec::with_capacity(files.len());
     for file in files {
@@ -79,6 +84,9 @@ pub(crate) fn load_dir(dir: &Path) -> Result<Vec<u8>, String> {
     let loaded = waymark_core::load(&sources, &CssSelectors);
     for d in &loaded.diagnostics {
         eprintln!("{d}");
+    }
+    if !as_json {
+        return Ok(encode_feed(&loaded));
     }
     let specs: Vec<_> = loaded.guides.iter().map(|g| &g.spec).collect();
     serde_json::to_vec(&specs).map_err(|e| format!("cannot serialise guides: {e}"))

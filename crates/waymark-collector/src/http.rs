@@ -16,8 +16,13 @@ pub(crate) fn text(status: StatusCode, body: impl Into<String>) -> Response {
 
 /// A JSON response from already serialised bytes.
 pub(crate) fn json(body: Vec<u8>) -> Response {
+    bytes(body, "application/json")
+}
+
+/// A response of `media_type` from already serialised bytes, revalidated on every use.
+pub(crate) fn bytes(body: Vec<u8>, media_type: &'static str) -> Response {
     let mut r = Response::new(Body::from(body));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     r.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
     r
 }

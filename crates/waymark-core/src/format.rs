@@ -361,6 +361,20 @@ pub enum ButtonAction {
     Goto,
 }
 
+impl ButtonAction {
+    /// The name guides spell it with (`next`, `goto`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ButtonAction::Next => "next",
+            ButtonAction::Back => "back",
+            ButtonAction::Done => "done",
+            ButtonAction::Dismiss => "dismiss",
+            ButtonAction::Link => "link",
+            ButtonAction::Goto => "goto",
+        }
+    }
+}
+
 /// What completes a step.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "on", rename_all = "snake_case", deny_unknown_fields)]
@@ -471,4 +485,17 @@ pub enum Goal {
         #[serde(default = "one")]
         times: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn button_action_names_are_the_json_names() {
+        use ButtonAction::*;
+        for a in [Next, Back, Done, Dismiss, Link, Goto] {
+            assert_eq!(serde_json::to_value(a).ok(), Some(serde_json::Value::from(a.name())));
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use regex_lite::Regex;
 
-use crate::format::{GuideSpec, InputCondition, StepSpec};
+use crate::format::{Advance, GuideSpec, InputCondition, StepSpec, Trigger};
 use crate::markdown::Block;
 use crate::targeting::{Cond, UrlMatcher};
 
@@ -37,6 +37,30 @@ impl Guide {
         &self.spec.id
     }
 
+    /// Every CSS selector the guide uses (trigger, targets and their fallbacks, advance
+    /// conditions, features), for a check with the page's own parser.
+    pub fn selectors(&self) -> Vec<&str> {
+        let spec = &self.spec;
+        let mut out = Vec::new();
+        match &spec.trigger {
+            Trigger::ElementAppears { selector } | Trigger::Stall { selector: Some(selector), .. } => {
+                out.push(selector.as_str())
+            }
+            _ => {}
+        }
+        for step in &spec.steps {
+            if let Some(t) = &step.target {
+                out.push(t.selector.as_str());
+                out.extend(t.fallbacks.iter().map(String::as_str));
+            }
+            if let Advance::Appears { selector } | Advance::Disappears { selector } = &step.advance {
+                out.push(selector.as_str());
+            }
+        }
+        out.extend(spec.features.iter().map(|f| f.selector.as_str()));
+        out
+    }
+
     pub(crate) fn step_spec(&self, i: usize) -> Option<&StepSpec> {
         self.spec.steps.get(i)
     }
@@ -61,6 +85,11 @@ impl InputTest {
             _ => None,
         };
         Ok(Self { cond: cond.clone(), pattern })
+    }
+
+    /// The condition as written.
+    pub(crate) fn condition(&self) -> &InputCondition {
+        &self.cond
     }
 
     /// Whether `value` passes; `browser_valid` is the element's constraint validity.

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod duration;
 mod engine;
 pub mod event;
+mod event_json;
 pub mod format;
 mod guide;
 mod io;
@@ -25,6 +26,7 @@ mod stall;
 pub mod state;
 pub mod targeting;
 pub mod text;
+pub mod wire;
 
 pub use compile::{AnySelector, Loaded, SelectorCheck, Source, load};
 #[cfg(feature = "css")]

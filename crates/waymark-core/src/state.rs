@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::Millis;
 
-/// Version of the persisted state; an unknown version is discarded, not misread.
-pub const STATE_VERSION: u16 = 1;
+/// Version of the persisted state; an unknown version is discarded, not misread. (1 was
+/// JSON; 2 is the byte encoding of [`crate::wire`].)
+pub const STATE_VERSION: u16 = 2;
 
 /// Everything the engine remembers about one user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,15 +51,15 @@ impl Default for UserState {
 }
 
 impl UserState {
-    /// Reads a persisted state; anything unreadable or of another version starts afresh
+    /// Reads a stored state; anything unreadable or of another version starts afresh
     /// (progress is a convenience, never a reason to break the page).
-    pub fn from_json(json: &str) -> Self {
-        serde_json::from_str::<UserState>(json).ok().filter(|s| s.v == STATE_VERSION).unwrap_or_default()
+    pub fn decode(bytes: &[u8]) -> Self {
+        crate::wire::decode_state(bytes).ok().filter(|s| s.v == STATE_VERSION).unwrap_or_default()
     }
 
-    /// The state as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// The state as bytes for storage (the agent keeps them base64 in `localStorage`).
+    pub fn encode(&self) -> Vec<u8> {
+        crate::wire::encode_state(self)
     }
 }
 
@@ -92,18 +93,4 @@ pub struct ActiveRun {
     pub started: Millis,
     /// When the engine last saw it (to tell a reload from an abandonment).
     pub seen: Millis,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unreadable_or_foreign_state_starts_afresh() {
-        assert_eq!(UserState::from_json("not json"), UserState::default());
-        assert_eq!(UserState::from_json(r#"{"v":99}"#), UserState::default());
-        let mut s = UserState::default();
-        s.features.insert("export".into(), 3);
-        assert_eq!(UserState::from_json(&s.to_json()), s);
-    }
 }

@@ -2,28 +2,51 @@
 
 use hyper::Method;
 
+use waymark_core::format::{StepKind, Trigger};
+use waymark_core::wire::{FEED_MEDIA_TYPE, Feed, decode_feed};
+
 use crate::support::{Site, get, guide, repo_root, request};
 
-fn ids(json: &serde_json::Value) -> Vec<String> {
-    json.as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_string()).collect()
+/// The guide feed the agent reads.
+fn feed(r: &crate::support::Reply) -> Feed {
+    decode_feed(&r.body).unwrap_or_else(|e| panic!("not a guide feed: {e}"))
+}
+
+fn ids(r: &crate::support::Reply) -> Vec<String> {
+    feed(r).guides.iter().map(|g| g.id().to_string()).collect()
 }
 
 #[tokio::test]
-async fn serves_the_valid_guides_as_json_with_cache_headers() {
+async fn serves_the_guides_as_a_feed_with_cache_headers() {
     let site = Site::new();
     site.write("guides/nested/b.json", &format!("[{}, {}]", guide("beta"), guide("gamma")));
     let server = site.serve().await;
     let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), "application/json");
+    assert_eq!(r.header("content-type"), FEED_MEDIA_TYPE);
     assert_eq!(r.header("cache-control"), "no-cache");
     let etag = r.header("etag");
     assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 4, "strong etag: {etag}");
     // schema.json is not a guide; nested folders are read; file order is kept.
-    assert_eq!(ids(&r.json()), ["alpha", "beta", "gamma"]);
-    let first = &r.json()[0];
-    assert_eq!(first["steps"][0]["kind"], "modal");
-    assert_eq!(first["trigger"]["on"], "page_load");
+    assert_eq!(ids(&r), ["alpha", "beta", "gamma"]);
+    let alpha = &feed(&r).guides[0];
+    assert_eq!(alpha.spec.steps[0].kind, StepKind::Modal);
+    assert_eq!(alpha.spec.trigger, Trigger::PageLoad);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn serves_the_valid_specs_as_json_on_request() {
+    let site = Site::new();
+    let server = site.serve().await;
+    let r = get(&server, "/v1/guides?key=demo-write-key&format=json").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), "application/json");
+    let json = r.json();
+    assert_eq!(json[0]["id"], "alpha");
+    assert_eq!(json[0]["steps"][0]["kind"], "modal");
+    assert_eq!(json[0]["trigger"]["on"], "page_load");
+    assert_ne!(r.header("etag"), get(&server, "/v1/guides?key=demo-write-key").await.header("etag"));
     server.shutdown().await.unwrap();
 }
 
@@ -66,7 +89,7 @@ async fn reloads_the_folder_on_every_request() {
     let before = get(&server, "/v1/guides?key=demo-write-key").await;
     site.write("guides/z.json", &guide("zeta"));
     let after = get(&server, "/v1/guides?key=demo-write-key").await;
-    assert_eq!(ids(&after.json()), ["alpha", "zeta"]);
+    assert_eq!(ids(&after), ["alpha", "zeta"]);
     assert_ne!(before.header("etag"), after.header("etag"));
     // The old tag no longer matches.
     let r = request(
@@ -83,7 +106,7 @@ async fn reloads_the_folder_on_every_request() {
 }
 
 #[tokio::test]
-async fn skips_broken_guides_and_serves_the_others() {
+async fn serves_the_others_and_the_located_errors_of_broken_guides() {
     let site = Site::new();
     // Stage one (syntax), stage one (shape), stage two (meaning), and a duplicate id.
     site.write("guides/b-syntax.json", "{ \"id\": ");
@@ -97,7 +120,17 @@ async fn skips_broken_guides_and_serves_the_others() {
     let server = site.serve().await;
     let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
-    assert_eq!(ids(&r.json()), ["alpha", "ok"]);
+    assert_eq!(ids(&r), ["alpha", "ok"]);
+    let broken = feed(&r).broken;
+    let named = |id: &str| broken.iter().find(|b| b.guide.as_deref() == Some(id)).map(|b| b.message.clone());
+    assert!(
+        named("typo")
+            .is_some_and(|m| m.starts_with("c-typo.json:2:") && m.contains("did you mean `page_load`?")),
+        "{broken:?}"
+    );
+    assert!(named("bad-selector").is_some_and(|m| m.contains("#a[[")), "{broken:?}");
+    assert!(broken.iter().any(|b| b.message.starts_with("b-syntax.json:")), "{broken:?}");
+    assert!(broken.iter().any(|b| b.message.starts_with("e-dup.json:")), "{broken:?}");
 }
 
 #[tokio::test]
@@ -116,7 +149,7 @@ async fn the_example_guides_all_load() {
     let server = waymark_collector::serve(waymark_collector::Config::new(repo_root())).await.unwrap();
     let r = get(&server, "/v1/guides?key=demo-write-key").await;
     assert_eq!(r.status, 200);
-    let mut ids = ids(&r.json());
+    let mut ids = ids(&r);
     ids.sort();
     assert_eq!(
         ids,

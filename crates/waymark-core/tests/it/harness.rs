@@ -224,7 +224,7 @@ impl Sim {
                     new_watches = true;
                 }
                 Output::Persist(s) => {
-                    assert_eq!(UserState::from_json(&s.to_json()), *s, "the persisted state round-trips");
+                    assert_eq!(UserState::decode(&s.encode()), *s, "the persisted state round-trips");
                     self.state = *s;
                 }
                 Output::Open(url) => {

@@ -1,0 +1,136 @@
+//! The guide feed: compiled guides in a compact binary form, made by the collector (or
+//! `waymark compile`) and read by the browser agent.
+//!
+//! Guides are authored as JSON and validated natively with every diagnostic
+//! ([`crate::load`]); what reaches the browser is the result: the compiled guides, and
+//! for each guide that failed, its id and the located error, so the agent can still
+//! report it as a `guide_error`. The agent then decodes bytes instead of parsing and
+//! validating JSON, which keeps the JSON parser, serde and the validator out of its wasm
+//! and takes less time on the page.
+//!
+//! Layout: the magic `WMF`, a version byte ([`FEED_VERSION`]), then the guides and the
+//! broken guides as length-prefixed lists (see [`codec`] for the encoding of values).
+
+mod codec;
+mod model;
+
+pub use codec::WireError;
+
+use codec::{Reader, Wire, Writer, record};
+
+use crate::compile::{Loaded, SelectorCheck};
+use crate::diagnostic::Severity;
+use crate::guide::Guide;
+use crate::state::UserState;
+
+/// The feed layout version; a feed of another version is refused as a whole.
+pub const FEED_VERSION: u8 = 1;
+
+/// The media type the collector serves a feed with.
+pub const FEED_MEDIA_TYPE: &str = "application/vnd.waymark.feed";
+
+const FEED_MAGIC: &[u8; 3] = b"WMF";
+
+/// A guide left out of the feed because it failed validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// Its id, when the file got that far.
+    pub guide: Option<String>,
+    /// The diagnostic as `waymark lint` prints it (file, line, column, pointer, help).
+    pub message: String,
+}
+
+record!(Broken { guide, message });
+
+/// A decoded feed.
+#[derive(Debug, Default)]
+pub struct Feed {
+    /// The guides that passed validation, in file order.
+    pub guides: Vec<Guide>,
+    /// The guides that did not.
+    pub broken: Vec<Broken>,
+}
+
+impl Feed {
+    /// Moves every guide with a selector `check` refuses to [`Feed::broken`]: the agent
+    /// asks the browser's own parser, which may refuse what the collector's accepted.
+    pub fn check_selectors(&mut self, check: &dyn SelectorCheck) {
+        let (ok, bad): (Vec<Guide>, Vec<Guide>) = std::mem::take(&mut self.guides)
+            .into_iter()
+            .partition(|g| g.selectors().into_iter().all(|s| check.check(s).is_ok()));
+        self.guides = ok;
+        for g in bad {
+            let (selector, why) = g
+                .selectors()
+                .into_iter()
+                .find_map(|s| check.check(s).err().map(|e| (s, e)))
+                .unwrap_or_default();
+            self.broken.push(Broken {
+                guide: Some(g.id().to_string()),
+                message: format!("{}: guide `{}`: invalid selector `{selector}`: {why}", g.source, g.id()),
+            });
+        }
+    }
+}
+
+/// Encodes the outcome of loading: its guides, and an entry per broken guide with its
+/// errors (warnings stay with the author's tools).
+pub fn encode_feed(loaded: &Loaded) -> Vec<u8> {
+    // One entry per broken guide, holding all its errors, so the agent reports it once.
+    let mut broken: Vec<Broken> = Vec::new();
+    for d in loaded.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        let message = d.to_string();
+        match broken.iter_mut().find(|b| b.guide.is_some() && b.guide == d.guide) {
+            Some(b) => {
+                b.message.push('\n');
+                b.message.push_str(&message);
+            }
+            None => broken.push(Broken { guide: d.guide.clone(), message }),
+        }
+    }
+    let mut w = Writer::default();
+    w.0.extend_from_slice(FEED_MAGIC);
+    w.byte(FEED_VERSION);
+    w.put(&loaded.guides);
+    w.put(&broken);
+    w.0
+}
+
+/// Decodes a feed; any damage rejects the whole feed, with the byte offset of the damage.
+pub fn decode_feed(bytes: &[u8]) -> Result<Feed, WireError> {
+    let mut r = Reader::new(bytes);
+    if r.take(3).ok() != Some(&FEED_MAGIC[..]) {
+        return Err(WireError { at: 0, what: "not a Waymark guide feed" });
+    }
+    if r.byte()? != FEED_VERSION {
+        return Err(WireError {
+            at: 3,
+            what: "a guide feed of another version; serve the agent and feed of one release",
+        });
+    }
+    let feed = Feed { guides: r.get()?, broken: r.get()? };
+    if !r.at_end() {
+        return r.fail("trailing bytes");
+    }
+    Ok(feed)
+}
+
+/// Encodes a user state for storage.
+pub(crate) fn encode_state(state: &UserState) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.put(state);
+    w.0
+}
+
+/// Decodes a stored user state.
+pub(crate) fn decode_state(bytes: &[u8]) -> Result<UserState, WireError> {
+    let mut r = Reader::new(bytes);
+    let state = UserState::get(&mut r)?;
+    if !r.at_end() {
+        return r.fail("trailing bytes");
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests;
