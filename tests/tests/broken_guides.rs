@@ -1,6 +1,7 @@
 //! A broken guide never stops the others, nor the page.
 
 use serde_json::json;
+use waymark_core::pattern::RegexLite;
 use waymark_core::wire::{decode_feed, encode_feed};
 use waymark_core::{AnySelector, Source};
 use waymark_e2e::{Harness, Setup, TempTree, page_with_guides};
@@ -18,7 +19,7 @@ async fn a_broken_guide_file_is_skipped_while_the_valid_one_runs() -> anyhow::Re
     guides.write("b-not-json.json", "{ \"id\": ")?;
     guides.write("c-valid.json", flows::modal_on_app("valid-probe", 10))?;
     let h = Harness::start(Setup::demo().guides(guides)).await?;
-    let served = decode_feed(&h.fetch("/v1/guides?key=demo-write-key").await?.body)?;
+    let served = decode_feed(&h.fetch("/v1/guides?key=demo-write-key").await?.body, &RegexLite)?;
     let ids: Vec<&str> = served.guides.iter().map(|g| g.id()).collect();
     assert_eq!(ids, ["valid-probe"], "the collector serves only the valid guide");
     let broken: Vec<Option<&str>> = served.broken.iter().map(|b| b.guide.as_deref()).collect();

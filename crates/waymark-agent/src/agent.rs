@@ -179,7 +179,7 @@ impl Agent {
             }
         };
         let mut errors = Vec::new();
-        let feed = match waymark_core::wire::decode_feed(&bytes) {
+        let feed = match waymark_core::wire::decode_feed(&bytes, &page::BrowserRegExp) {
             Ok(mut feed) => {
                 feed.check_selectors(&page::BrowserSelectors(&self.doc));
                 feed

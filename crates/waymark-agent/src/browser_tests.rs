@@ -199,6 +199,28 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     target.remove();
 }
 
+#[wasm_bindgen_test]
+fn guide_patterns_compile_with_the_browsers_regexp() {
+    use waymark_core::pattern::Pattern;
+    let p = Pattern::new("^/p/[0-9]+$".into(), &page::BrowserRegExp).unwrap();
+    assert!(p.is_match("/p/12") && !p.is_match("/p/x"));
+    let err = Pattern::new("(".into(), &page::BrowserRegExp).err().unwrap();
+    assert!(err.contains("Invalid regular expression"), "{err}");
+    // Globs (translated with regex-lite's escaping) and input conditions work in the browser.
+    let json = r#"[{"id":"g","name":"G","audience":{"urls":[{"glob":"/a-b.c/*/x~y&z#"},{"regex":"^/r/\\d+$"}]},
+        "steps":[{"id":"s","title":"t","target":{"selector":"input"},"advance":{"on":"input","when":{"pattern":"[a-z]{2,}"}}}]}]"#;
+    let loaded = waymark_core::load(
+        &[waymark_core::Source { name: "g.json", text: json }],
+        &waymark_core::AnySelector,
+    );
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let feed =
+        waymark_core::wire::decode_feed(&waymark_core::wire::encode_feed(&loaded), &page::BrowserRegExp)
+            .unwrap();
+    assert!(feed.broken.is_empty(), "{:?}", feed.broken);
+    assert_eq!(feed.guides.len(), 1);
+}
+
 /// A `data:` URL serving the guide feed compiled from `json` (as the collector would).
 pub(crate) fn feed_url(json: &str) -> String {
     let loaded = waymark_core::load(

@@ -2,8 +2,11 @@
 //! click hit, and names for form fields. Read-only: nothing here changes the page.
 
 use serde_json::{Number, Value};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+
+use waymark_core::pattern::{Matcher, PatternCompiler};
 use waymark_core::{Fact, Rect, SelectorCheck, Watch, WatchId};
 use web_sys::{Document, Element};
 
@@ -52,6 +55,33 @@ fn convert(v: &JsValue, depth: u8) -> Option<Value> {
             }
         }
         Some(Value::Object(map))
+    }
+}
+
+/// The browser's own `RegExp` compiles guide patterns (page rules, input conditions), so
+/// the agent carries no regex compiler of its own.
+pub(crate) struct BrowserRegExp;
+
+struct JsPattern(js_sys::RegExp);
+
+impl Matcher for JsPattern {
+    fn is_match(&self, haystack: &str) -> bool {
+        self.0.test(haystack)
+    }
+}
+
+impl PatternCompiler for BrowserRegExp {
+    fn compile(&self, source: &str) -> Result<Rc<dyn Matcher>, String> {
+        // Through `Reflect.construct`, so a source the browser refuses is an error, not a throw.
+        let ctor = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("RegExp"))
+            .ok()
+            .and_then(|c| c.dyn_into::<js_sys::Function>().ok())
+            .ok_or("this page has no RegExp")?;
+        let re = js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&JsValue::from_str(source))).map_err(
+            |e| e.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default(),
+        )?;
+        let re = re.dyn_into::<js_sys::RegExp>().map_err(|_| "not a RegExp".to_string())?;
+        Ok(Rc::new(JsPattern(re)))
     }
 }
 

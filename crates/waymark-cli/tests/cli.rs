@@ -33,7 +33,11 @@ fn compile_writes_the_feed_the_agent_reads_and_carries_broken_guides() {
     let out = dir.path().join("guides.feed");
     let (text, code) = waymark(&["compile", "guides", "-o", &out.display().to_string()]);
     assert_eq!(code, 0, "{text}");
-    let feed = waymark_core::wire::decode_feed(&std::fs::read(&out).expect("written")).expect("a feed");
+    let feed = waymark_core::wire::decode_feed(
+        &std::fs::read(&out).expect("written"),
+        &waymark_core::pattern::RegexLite,
+    )
+    .expect("a feed");
     assert_eq!(feed.guides.len(), 5);
     assert!(feed.broken.is_empty());
     assert!(
@@ -53,7 +57,11 @@ fn compile_writes_the_feed_the_agent_reads_and_carries_broken_guides() {
         &out.display().to_string(),
     ]);
     assert_eq!(code, 1, "a broken guide fails the build: {text}");
-    let feed = waymark_core::wire::decode_feed(&std::fs::read(&out).expect("written")).expect("a feed");
+    let feed = waymark_core::wire::decode_feed(
+        &std::fs::read(&out).expect("written"),
+        &waymark_core::pattern::RegexLite,
+    )
+    .expect("a feed");
     assert_eq!(feed.guides.len(), 5, "the good guides are still in");
     assert!(
         feed.broken.iter().any(|b| b.message.contains("syntax.json:5:50: error[syntax]")),

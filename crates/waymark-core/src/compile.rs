@@ -15,6 +15,7 @@ use crate::guide::{Guide, InputTest, Step};
 use crate::load::{Parsed, parse_source};
 use crate::locate::SourceMap;
 use crate::markdown;
+use crate::pattern::RegexLite;
 use crate::targeting::{Attr, Cond, Operand, UrlMatcher};
 use crate::text::Text;
 
@@ -307,7 +308,7 @@ fn check_step(
             );
         }
         Advance::Input { when } => {
-            if let Err(e) = InputTest::compile(when) {
+            if let Err(e) = InputTest::compile(when, &RegexLite) {
                 out.push(Finding::error(
                     "invalid-regex",
                     format!("{ap}/when/pattern"),
@@ -479,7 +480,7 @@ fn check_url(rule: &UrlRule, ptr: &str, out: &mut Vec<Finding>) {
         UrlRule::Regex(s) => ("regex", s),
     };
     let p = format!("{ptr}/{key}");
-    if let Err(e) = UrlMatcher::compile(rule) {
+    if let Err(e) = UrlMatcher::compile(rule, &RegexLite) {
         out.push(Finding::error("invalid-regex", &p, format!("invalid regular expression `{text}`: {e}")));
     } else if key != "regex" && !text.starts_with('/') {
         out.push(
@@ -590,7 +591,9 @@ fn bad_operand<T>(out: &mut Vec<Finding>, ptr: &str, op: Op, expected: &str) -> 
 
 /// Builds the compiled guide; only called on a guide whose checks passed.
 fn compile(spec: GuideSpec, source: &str) -> Option<Guide> {
-    let rules = |rs: &[UrlRule]| rs.iter().map(|r| UrlMatcher::compile(r).ok()).collect::<Option<Vec<_>>>();
+    let rules = |rs: &[UrlRule]| {
+        rs.iter().map(|r| UrlMatcher::compile(r, &RegexLite).ok()).collect::<Option<Vec<_>>>()
+    };
     let urls = rules(&spec.audience.urls)?;
     let exclude_urls = rules(&spec.audience.exclude_urls)?;
     let when = match &spec.audience.when {
@@ -600,18 +603,19 @@ fn compile(spec: GuideSpec, source: &str) -> Option<Guide> {
     let mut steps = Vec::with_capacity(spec.steps.len());
     for s in &spec.steps {
         let page = match &s.page {
-            Some(p) => Some(UrlMatcher::compile(p).ok()?),
+            Some(p) => Some(UrlMatcher::compile(p, &RegexLite).ok()?),
             None => None,
         };
         let mut body = BTreeMap::new();
         for (locale, text) in s.body.iter().flat_map(Text::entries) {
             body.insert(locale.unwrap_or("").to_string(), markdown::parse(text).ok()?);
         }
-        let input = match &s.advance {
-            Advance::Input { when } => Some(InputTest::compile(when).ok()?),
-            _ => None,
+        let (input, advance_url) = match &s.advance {
+            Advance::Input { when } => (Some(InputTest::compile(when, &RegexLite).ok()?), None),
+            Advance::Url { url } => (None, Some(UrlMatcher::compile(url, &RegexLite).ok()?)),
+            _ => (None, None),
         };
-        steps.push(Step { page, body, input });
+        steps.push(Step { page, body, input, advance_url });
     }
     Some(Guide { spec, source: source.to_string(), urls, exclude_urls, when, steps })
 }

@@ -387,8 +387,8 @@ impl Engine {
         {
             run.left_page = Some((old, self.now));
         }
-        if let Some(Advance::Url { url }) = self.current_advance()
-            && crate::targeting::UrlMatcher::compile(url).is_ok_and(|m| m.matches(&path))
+        if let Some(url) = self.current_advance_url()
+            && url.matches(&path)
         {
             self.complete_step();
             return;
@@ -1181,6 +1181,12 @@ impl Engine {
 
     fn step_advance(&self, run: &Run) -> Option<&Advance> {
         self.guides.get(run.guide)?.step_spec(run.step).map(|s| &s.advance)
+    }
+
+    /// The page rule that completes the current step, for an `advance: {on: url}` step.
+    fn current_advance_url(&self) -> Option<&crate::targeting::UrlMatcher> {
+        let run = self.run.as_ref()?;
+        self.guides.get(run.guide)?.steps.get(run.step)?.advance_url.as_ref()
     }
 
     fn current_advance(&self) -> Option<&Advance> {

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use regex_lite::Regex;
-
 use crate::format::{Advance, GuideSpec, InputCondition, StepSpec, Trigger};
 use crate::markdown::Block;
+use crate::pattern::{Pattern, PatternCompiler};
 use crate::targeting::{Cond, UrlMatcher};
 
 /// A guide that passed validation.
@@ -29,6 +28,8 @@ pub(crate) struct Step {
     /// Parsed body per locale key of the step's `body` text (`""` for plain text).
     pub(crate) body: BTreeMap<String, Vec<Block>>,
     pub(crate) input: Option<InputTest>,
+    /// The page rule of an `advance: {on: url}` step.
+    pub(crate) advance_url: Option<UrlMatcher>,
 }
 
 impl Guide {
@@ -71,20 +72,22 @@ impl Guide {
 #[derive(Clone, Debug)]
 pub struct InputTest {
     cond: InputCondition,
-    pattern: Option<Regex>,
+    pattern: Option<Pattern>,
 }
 
 impl InputTest {
     /// Compiles a condition; the error explains a bad pattern.
-    pub(crate) fn compile(cond: &InputCondition) -> Result<Self, String> {
+    pub(crate) fn compile(cond: &InputCondition, with: &dyn PatternCompiler) -> Result<Self, String> {
         let pattern = match cond {
-            InputCondition::Pattern(p) => Some(
-                Regex::new(&format!("^(?:{p})$"))
-                    .map_err(|e| e.to_string().lines().last().unwrap_or("").trim().to_string())?,
-            ),
+            InputCondition::Pattern(p) => Some(Pattern::new(format!("^(?:{p})$"), with)?),
             _ => None,
         };
         Ok(Self { cond: cond.clone(), pattern })
+    }
+
+    /// A test whose pattern could not be compiled: it never passes (its guide is dropped).
+    pub(crate) fn uncompiled(cond: InputCondition) -> Self {
+        Self { cond, pattern: None }
     }
 
     /// The condition as written.
@@ -109,7 +112,7 @@ mod tests {
 
     #[test]
     fn input_tests_never_need_the_value_outside() {
-        let t = |c: InputCondition| InputTest::compile(&c).ok();
+        let t = |c: InputCondition| InputTest::compile(&c, &crate::pattern::RegexLite).ok();
         assert!(t(InputCondition::NonEmpty).is_some_and(|t| t.passes(" a ", false) && !t.passes("  ", true)));
         assert!(t(InputCondition::Valid).is_some_and(|t| t.passes("a@b.c", true) && !t.passes("a@", false)));
         assert!(

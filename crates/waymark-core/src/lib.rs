@@ -20,6 +20,7 @@ mod io;
 mod load;
 mod locate;
 pub mod markdown;
+pub mod pattern;
 pub mod placement;
 pub mod schema;
 mod stall;

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use regex_lite::Regex;
 use serde_json::Value;
 
 use crate::date;
 use crate::duration::Millis;
 use crate::format::{Op, UrlRule};
+use crate::pattern::{Pattern, PatternCompiler};
 use crate::text::language;
 
 /// The path of a URL, without scheme, host, query string or fragment (`/projects/new`).
@@ -27,17 +27,17 @@ pub(crate) enum UrlMatcher {
     Exact(String),
     Prefix(String),
     /// Globs and regexes both become a regex (globs are anchored).
-    Pattern(Regex),
+    Pattern(Pattern),
 }
 
 impl UrlMatcher {
     /// Compiles a rule; the error says what is wrong with the pattern.
-    pub(crate) fn compile(rule: &UrlRule) -> Result<Self, String> {
+    pub(crate) fn compile(rule: &UrlRule, with: &dyn PatternCompiler) -> Result<Self, String> {
         Ok(match rule {
             UrlRule::Exact(s) => Self::Exact(s.clone()),
             UrlRule::Prefix(s) => Self::Prefix(s.clone()),
-            UrlRule::Glob(g) => Self::Pattern(Regex::new(&glob_to_regex(g)).map_err(|e| e.to_string())?),
-            UrlRule::Regex(r) => Self::Pattern(Regex::new(r).map_err(|e| first_line(&e.to_string()))?),
+            UrlRule::Glob(g) => Self::Pattern(Pattern::new(glob_to_regex(g), with)?),
+            UrlRule::Regex(r) => Self::Pattern(Pattern::new(r.clone(), with)?),
         })
     }
 
@@ -49,10 +49,6 @@ impl UrlMatcher {
             Self::Pattern(r) => r.is_match(path),
         }
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().rfind(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 /// `**` matches across segments, `*` within one, `?` one character; the rest is literal.
@@ -211,6 +207,7 @@ pub(crate) fn locale_matches(user: &str, wanted: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pattern::RegexLite;
 
     #[test]
     fn page_path_drops_host_query_and_fragment() {
@@ -222,22 +219,22 @@ mod tests {
 
     #[test]
     fn globs_stay_within_segments_unless_double_star() {
-        let m = UrlMatcher::compile(&UrlRule::Glob("/projects/*/edit".into()))
+        let m = UrlMatcher::compile(&UrlRule::Glob("/projects/*/edit".into()), &RegexLite)
             .unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/projects/42/edit"));
         assert!(!m.matches("/projects/42/x/edit"));
-        let m = UrlMatcher::compile(&UrlRule::Glob("/settings/**".into()))
+        let m = UrlMatcher::compile(&UrlRule::Glob("/settings/**".into()), &RegexLite)
             .unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/settings/billing/cards"));
         assert!(!m.matches("/setting"));
-        let m =
-            UrlMatcher::compile(&UrlRule::Glob("/a.b?".into())).unwrap_or(UrlMatcher::Exact(String::new()));
+        let m = UrlMatcher::compile(&UrlRule::Glob("/a.b?".into()), &RegexLite)
+            .unwrap_or(UrlMatcher::Exact(String::new()));
         assert!(m.matches("/a.bc") && !m.matches("/axbc"));
     }
 
     #[test]
     fn bad_regex_is_an_error() {
-        assert!(UrlMatcher::compile(&UrlRule::Regex("^/projects/(".into())).is_err());
+        assert!(UrlMatcher::compile(&UrlRule::Regex("^/projects/(".into()), &RegexLite).is_err());
     }
 
     fn who() -> Identity {

@@ -12,7 +12,6 @@ use crate::intern::{Names, Sym};
 use crate::report::{Feature, Funnel, FunnelStep, Milestone, MissingSelector, TargetMissing};
 use crate::sketch::Sketch;
 use crate::state::{Day, PointKey};
-use crate::text::kind_name;
 
 /// A stall point's figures over the window.
 #[derive(Clone, Debug)]
@@ -202,14 +201,7 @@ impl Figures {
         f.points.sort_unstable_by(|a, b| {
             let rank = |p: &PointFigures| {
                 let k = p.key;
-                (
-                    Reverse(p.users),
-                    Reverse(p.count),
-                    name(k.guide),
-                    name(k.step),
-                    name(k.page),
-                    kind_name(k.kind),
-                )
+                (Reverse(p.users), Reverse(p.count), name(k.guide), name(k.step), name(k.page), k.kind.name())
             };
             rank(a).cmp(&rank(b))
         });

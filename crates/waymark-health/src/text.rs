@@ -25,21 +25,6 @@ pub fn format_duration(ms: u64) -> String {
     format!("{}d{:02}h", hours / 24, hours % 24)
 }
 
-/// The snake_case name a stall kind is serialised with.
-pub(crate) fn kind_name(kind: StallKind) -> &'static str {
-    match kind {
-        StallKind::Idle => "idle",
-        StallKind::RageClick => "rage_click",
-        StallKind::DeadClick => "dead_click",
-        StallKind::BackAndForth => "back_and_forth",
-        StallKind::PagePingPong => "page_ping_pong",
-        StallKind::InvalidInput => "invalid_input",
-        StallKind::Dismissed => "dismissed",
-        StallKind::Abandoned => "abandoned",
-        StallKind::UTurn => "u_turn",
-    }
-}
-
 /// A stall kind in plain words, as in "stalled on billing › card (rage clicks)".
 pub(crate) fn kind_label(kind: StallKind) -> &'static str {
     match kind {

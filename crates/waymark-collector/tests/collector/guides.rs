@@ -3,13 +3,14 @@
 use hyper::Method;
 
 use waymark_core::format::{StepKind, Trigger};
+use waymark_core::pattern::RegexLite;
 use waymark_core::wire::{FEED_MEDIA_TYPE, Feed, decode_feed};
 
 use crate::support::{Site, get, guide, repo_root, request};
 
 /// The guide feed the agent reads.
 fn feed(r: &crate::support::Reply) -> Feed {
-    decode_feed(&r.body).unwrap_or_else(|e| panic!("not a guide feed: {e}"))
+    decode_feed(&r.body, &RegexLite).unwrap_or_else(|e| panic!("not a guide feed: {e}"))
 }
 
 fn ids(r: &crate::support::Reply) -> Vec<String> {

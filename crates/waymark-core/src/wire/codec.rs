@@ -7,6 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::rc::Rc;
+
+use crate::pattern::{Matcher, PatternCompiler};
 
 /// Nesting beyond this (conditions, markdown, JSON values) is refused, so a hostile feed
 /// cannot overflow the agent's 64 KiB stack.
@@ -56,6 +59,14 @@ impl Writer {
     pub(crate) fn put<T: Wire>(&mut self, v: &T) {
         v.put(self);
     }
+
+    /// Writes a count, then the items.
+    fn list<'a, T: Wire + 'a>(&mut self, items: impl ExactSizeIterator<Item = &'a T>) {
+        self.uint(items.len() as u64);
+        for v in items {
+            v.put(self);
+        }
+    }
 }
 
 /// Reads encoded values, remembering where it is for errors.
@@ -63,11 +74,29 @@ pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: u8,
+    /// Compiles the patterns met on the way.
+    pub(crate) patterns: &'a dyn PatternCompiler,
+    /// The first pattern `patterns` refused since this was last cleared: not damage, but
+    /// the guide being read cannot run.
+    pub(crate) refused: Option<String>,
+}
+
+/// For readers of values without patterns.
+struct NoPatterns;
+
+impl PatternCompiler for NoPatterns {
+    fn compile(&self, _: &str) -> Result<Rc<dyn Matcher>, String> {
+        Err("no pattern is expected here".into())
+    }
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self { bytes, pos: 0, depth: 0 }
+        Self::with_patterns(bytes, &NoPatterns)
+    }
+
+    pub(crate) fn with_patterns(bytes: &'a [u8], patterns: &'a dyn PatternCompiler) -> Self {
+        Self { bytes, pos: 0, depth: 0, patterns, refused: None }
     }
 
     /// An error at the current position.
@@ -256,10 +285,7 @@ impl<T: Wire> Wire for Box<T> {
 
 impl<T: Wire> Wire for Vec<T> {
     fn put(&self, w: &mut Writer) {
-        w.uint(self.len() as u64);
-        for v in self {
-            v.put(w);
-        }
+        w.list(self.iter());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
@@ -275,22 +301,33 @@ impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
             v.put(w);
         }
     }
+    // Inserted one by one: collecting into a map sorts first, and each sort instance
+    // weighs kilobytes of wasm.
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
-        r.nested(|r| (0..n).map(|_| Ok((K::get(r)?, V::get(r)?))).collect())
+        let mut map = BTreeMap::new();
+        r.nested(|r| {
+            for _ in 0..n {
+                let k = K::get(r)?;
+                map.insert(k, V::get(r)?);
+            }
+            Ok(())
+        })?;
+        Ok(map)
     }
 }
 
 impl<T: Wire + Ord> Wire for BTreeSet<T> {
     fn put(&self, w: &mut Writer) {
-        w.uint(self.len() as u64);
-        for v in self {
-            v.put(w);
-        }
+        w.list(self.iter());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
-        (0..n).map(|_| T::get(r)).collect()
+        let mut set = BTreeSet::new();
+        for _ in 0..n {
+            set.insert(T::get(r)?);
+        }
+        Ok(set)
     }
 }
 

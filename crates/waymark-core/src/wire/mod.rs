@@ -21,6 +21,7 @@ use codec::{Reader, Wire, Writer, record};
 use crate::compile::{Loaded, SelectorCheck};
 use crate::diagnostic::Severity;
 use crate::guide::Guide;
+use crate::pattern::PatternCompiler;
 use crate::state::UserState;
 
 /// The feed layout version; a feed of another version is refused as a whole.
@@ -96,9 +97,11 @@ pub fn encode_feed(loaded: &Loaded) -> Vec<u8> {
     w.0
 }
 
-/// Decodes a feed; any damage rejects the whole feed, with the byte offset of the damage.
-pub fn decode_feed(bytes: &[u8]) -> Result<Feed, WireError> {
-    let mut r = Reader::new(bytes);
+/// Decodes a feed, compiling its patterns with `patterns`. Any damage rejects the whole
+/// feed, with the byte offset of the damage; a guide with a pattern `patterns` refuses is
+/// moved to [`Feed::broken`].
+pub fn decode_feed(bytes: &[u8], patterns: &dyn PatternCompiler) -> Result<Feed, WireError> {
+    let mut r = Reader::with_patterns(bytes, patterns);
     if r.take(3).ok() != Some(&FEED_MAGIC[..]) {
         return Err(WireError { at: 0, what: "not a Waymark guide feed" });
     }
@@ -108,7 +111,23 @@ pub fn decode_feed(bytes: &[u8]) -> Result<Feed, WireError> {
             what: "a guide feed of another version; serve the agent and feed of one release",
         });
     }
-    let feed = Feed { guides: r.get()?, broken: r.get()? };
+    let mut feed = Feed::default();
+    for _ in 0..r.len()? {
+        r.refused = None;
+        let guide: Guide = r.get()?;
+        match r.refused.take() {
+            None => feed.guides.push(guide),
+            Some(why) => feed.broken.push(Broken {
+                guide: Some(guide.id().to_string()),
+                message: format!(
+                    "{}: guide `{}`: a pattern this page cannot use: {why}",
+                    guide.source,
+                    guide.id()
+                ),
+            }),
+        }
+    }
+    feed.broken.extend(r.get::<Vec<Broken>>()?);
     if !r.at_end() {
         return r.fail("trailing bytes");
     }

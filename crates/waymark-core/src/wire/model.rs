@@ -4,7 +4,6 @@
 //! neither the validator nor the markdown parser; only patterns are recompiled on decode,
 //! because a compiled regex has no portable form.
 
-use regex_lite::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::codec::{Reader, Wire, WireError, Writer, record, unit_enum};
@@ -18,6 +17,7 @@ use crate::format::{
 };
 use crate::guide::{Guide, InputTest, Step};
 use crate::markdown::{Block, Inline};
+use crate::pattern::Pattern;
 use crate::state::{ActiveRun, GuideRecord, UserState};
 use crate::targeting::{Attr, Cond, Operand, UrlMatcher};
 use crate::text::Text;
@@ -46,7 +46,7 @@ record!(ButtonSpec { action, label, url, step });
 record!(FeatureSpec { id, name, selector });
 record!(MilestoneSpec { id, name, goal, users });
 record!(Guide { spec, source, urls, exclude_urls, when, steps });
-record!(Step { page, body, input });
+record!(Step { page, body, input, advance_url });
 record!(UserState { v, guides, features, tracked, milestones, active, suspended });
 record!(GuideRecord { version, starts, last_start, last_session, completed, dismissed });
 record!(ActiveRun { guide, version, step, started, seen });
@@ -378,8 +378,16 @@ impl Wire for Inline {
     }
 }
 
-fn regex(r: &Reader<'_>, src: &str) -> Result<Regex, WireError> {
-    Regex::new(src).or_else(|_| r.fail("invalid pattern"))
+/// A pattern is compiled with the reader's compiler; one it refuses is recorded against
+/// the guide being read (see [`Reader::refused`]), not a damaged feed.
+fn pattern(r: &mut Reader<'_>, source: String) -> Result<Option<Pattern>, WireError> {
+    match Pattern::new(source, r.patterns) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => {
+            r.refused.get_or_insert(e);
+            Ok(None)
+        }
+    }
 }
 
 /// A pattern travels as its (already anchored) regex source.
@@ -394,9 +402,9 @@ impl Wire for UrlMatcher {
                 w.byte(1);
                 w.str(s);
             }
-            UrlMatcher::Pattern(re) => {
+            UrlMatcher::Pattern(p) => {
                 w.byte(2);
-                w.str(re.as_str());
+                w.str(p.source());
             }
         }
     }
@@ -404,9 +412,11 @@ impl Wire for UrlMatcher {
         Ok(match r.byte()? {
             0 => UrlMatcher::Exact(r.get()?),
             1 => UrlMatcher::Prefix(r.get()?),
+            // A refused pattern stands in as a rule that never matches; its guide is
+            // dropped by `decode_feed`.
             2 => {
-                let src = r.str()?;
-                UrlMatcher::Pattern(regex(r, src)?)
+                let source = r.get()?;
+                pattern(r, source)?.map_or(UrlMatcher::Exact(String::new()), UrlMatcher::Pattern)
             }
             _ => return r.fail("unknown page matcher"),
         })
@@ -419,8 +429,14 @@ impl Wire for InputTest {
         w.put(self.condition());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let cond = r.get()?;
-        InputTest::compile(&cond).or_else(|_| r.fail("invalid input pattern"))
+        let cond: InputCondition = r.get()?;
+        match InputTest::compile(&cond, r.patterns) {
+            Ok(t) => Ok(t),
+            Err(e) => {
+                r.refused.get_or_insert(e);
+                Ok(InputTest::uncompiled(cond))
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::compile::{AnySelector, SelectorCheck, Source, load};
+use crate::pattern::RegexLite;
 
 /// A guide that uses every variant the feed encodes.
 const RICH: &str = r##"[
@@ -69,6 +70,10 @@ fn examples() -> Vec<(String, String)> {
     files
 }
 
+fn decode(bytes: &[u8]) -> Result<Feed, WireError> {
+    decode_feed(bytes, &RegexLite)
+}
+
 fn load_all(files: &[(String, String)]) -> Loaded {
     let sources: Vec<Source<'_>> = files.iter().map(|(n, t)| Source { name: n, text: t }).collect();
     load(&sources, &AnySelector)
@@ -80,7 +85,7 @@ fn every_guide_survives_the_feed_exactly() {
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
     assert!(loaded.guides.len() >= 6);
     let bytes = encode_feed(&loaded);
-    let feed = decode_feed(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let feed = decode(&bytes).unwrap_or_else(|e| panic!("{e}"));
     assert!(feed.broken.is_empty());
     assert_eq!(feed.guides.len(), loaded.guides.len());
     for (a, b) in loaded.guides.iter().zip(&feed.guides) {
@@ -112,7 +117,7 @@ fn broken_guides_travel_as_located_errors() {
                 .to_string(),
         ),
     ];
-    let feed = decode_feed(&encode_feed(&load_all(&files))).unwrap_or_else(|e| panic!("{e}"));
+    let feed = decode(&encode_feed(&load_all(&files))).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(feed.guides.iter().map(Guide::id).collect::<Vec<_>>(), ["ok"]);
     assert_eq!(feed.broken.len(), 1);
     assert_eq!(feed.broken[0].guide.as_deref(), Some("bad"));
@@ -137,7 +142,7 @@ fn guides_with_selectors_the_page_refuses_are_moved_to_broken() {
         ("a.json".to_string(), r##"{ "id": "a", "name": "A", "steps": [{ "id": "x", "title": "t", "target": { "selector": "#ok", "fallbacks": ["#a[["] } }] }"##.to_string()),
         ("b.json".to_string(), r##"{ "id": "b", "name": "B", "steps": [{ "id": "x", "title": "t", "target": { "selector": "#fine" } }] }"##.to_string()),
     ];
-    let mut feed = decode_feed(&encode_feed(&load_all(&files))).unwrap_or_else(|e| panic!("{e}"));
+    let mut feed = decode(&encode_feed(&load_all(&files))).unwrap_or_else(|e| panic!("{e}"));
     feed.check_selectors(&NoBrackets);
     assert_eq!(feed.guides.iter().map(Guide::id).collect::<Vec<_>>(), ["b"]);
     assert_eq!(
@@ -150,17 +155,53 @@ fn guides_with_selectors_the_page_refuses_are_moved_to_broken() {
 }
 
 #[test]
+fn guides_with_patterns_the_page_refuses_are_moved_to_broken() {
+    struct NoFlags;
+    impl crate::pattern::PatternCompiler for NoFlags {
+        fn compile(&self, s: &str) -> Result<std::rc::Rc<dyn crate::pattern::Matcher>, String> {
+            if s.contains("(?i)") {
+                Err("inline flags are not supported".into())
+            } else {
+                RegexLite.compile(s)
+            }
+        }
+    }
+    let files = vec![
+        ("a.json".to_string(), r#"{ "id": "a", "name": "A", "audience": { "urls": [{ "regex": "(?i)^/p" }] }, "steps": [{ "id": "x", "kind": "modal", "title": "t" }] }"#.to_string()),
+        ("b.json".to_string(), r#"{ "id": "b", "name": "B", "steps": [{ "id": "x", "title": "t", "target": { "selector": "input" }, "advance": { "on": "input", "when": { "pattern": "(?i)yes" } } }] }"#.to_string()),
+        ("c.json".to_string(), r#"{ "id": "c", "name": "C", "audience": { "urls": [{ "glob": "/p/*" }] }, "steps": [{ "id": "x", "kind": "modal", "title": "t" }] }"#.to_string()),
+    ];
+    let feed = decode_feed(&encode_feed(&load_all(&files)), &NoFlags).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(feed.guides.iter().map(Guide::id).collect::<Vec<_>>(), ["c"]);
+    assert_eq!(
+        feed.broken,
+        [
+            Broken {
+                guide: Some("a".into()),
+                message: "a.json: guide `a`: a pattern this page cannot use: inline flags are not supported"
+                    .into()
+            },
+            Broken {
+                guide: Some("b".into()),
+                message: "b.json: guide `b`: a pattern this page cannot use: inline flags are not supported"
+                    .into()
+            },
+        ]
+    );
+}
+
+#[test]
 fn foreign_or_damaged_feeds_are_refused_with_a_place() {
-    assert_eq!(decode_feed(b"[{\"id\":1}]").err().map(|e| e.at), Some(0));
-    let err = decode_feed(b"WMF\x09").err();
+    assert_eq!(decode(b"[{\"id\":1}]").err().map(|e| e.at), Some(0));
+    let err = decode(b"WMF\x09").err();
     assert!(err.is_some_and(|e| e.at == 3 && e.what.contains("another version")));
     let bytes = encode_feed(&load_all(&examples()));
     for cut in 4..bytes.len() {
-        assert!(decode_feed(&bytes[..cut]).is_err(), "a feed cut at {cut} is refused");
+        assert!(decode(&bytes[..cut]).is_err(), "a feed cut at {cut} is refused");
     }
     let mut long = bytes.clone();
     long.push(0);
-    assert_eq!(decode_feed(&long).err().map(|e| e.what), Some("trailing bytes"));
+    assert_eq!(decode(&long).err().map(|e| e.what), Some("trailing bytes"));
 }
 
 #[test]
@@ -199,7 +240,7 @@ proptest! {
     fn any_bytes_decode_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let mut framed = b"WMF\x01".to_vec();
         framed.extend_from_slice(&bytes);
-        let _ = decode_feed(&framed);
+        let _ = decode(&framed);
         let _ = decode_state(&bytes);
     }
 
@@ -208,6 +249,6 @@ proptest! {
         let mut bytes = encode_feed(&load_all(&examples()));
         let i = at % bytes.len();
         bytes[i] = to;
-        let _ = decode_feed(&bytes);
+        let _ = decode(&bytes);
     }
 }
