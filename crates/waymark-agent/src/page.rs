@@ -103,13 +103,18 @@ pub(crate) fn find(doc: &Document, w: &Watch) -> Option<(usize, Element)> {
     })
 }
 
-/// A text condition as compared: trimmed and lower-case.
+/// A text condition as compared: trimmed and lower-case. The browser lower-cases, both
+/// here and in [`has_text`], so the two sides fold alike (and the text of a big element
+/// is never copied into the wasm).
 fn needle(text: &str) -> String {
-    text.trim().to_lowercase()
+    js_sys::JsString::from(text.trim()).to_lower_case().into()
 }
 
 fn has_text(el: &Element, needle: &str) -> bool {
-    el.text_content().is_some_and(|t| t.to_lowercase().contains(needle))
+    js_sys::Reflect::get(el, &JsValue::from_str("textContent"))
+        .ok()
+        .and_then(|t| t.dyn_into::<js_sys::JsString>().ok())
+        .is_some_and(|t| t.to_lower_case().includes(needle, 0))
 }
 
 /// Whether `el` is, or is inside, the element the watch describes.
@@ -154,7 +159,7 @@ pub(crate) fn field_name(el: &Element) -> String {
     }
     match el.get_attribute("name") {
         Some(name) => format!("[name={name}]"),
-        None => el.tag_name().to_lowercase(),
+        None => el.tag_name().to_ascii_lowercase(),
     }
 }
 

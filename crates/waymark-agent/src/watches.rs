@@ -62,7 +62,7 @@ fn scope_of(sel: &str, attrs: &mut Vec<String>) -> Scope {
             '[' => {
                 while chars.next_if(|c| c.is_whitespace()).is_some() {}
                 let mut name = String::new();
-                while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '-' || *c == '_') {
+                while let Some(c) = chars.next_if(|c| is_ident(*c)) {
                     name.push(c.to_ascii_lowercase());
                 }
                 if name.is_empty() {
@@ -84,7 +84,7 @@ fn scope_of(sel: &str, attrs: &mut Vec<String>) -> Scope {
             '+' | '~' => scope = scope.max(Scope::Structural),
             ':' => {
                 let mut name = String::new();
-                while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '-') {
+                while let Some(c) = chars.next_if(|c| is_ident(*c)) {
                     name.push(c.to_ascii_lowercase());
                 }
                 if STRUCTURAL_PSEUDO.contains(&name.as_str()) {
@@ -100,6 +100,12 @@ fn scope_of(sel: &str, attrs: &mut Vec<String>) -> Scope {
 }
 
 /// Skips a quoted string up to its closing `quote`; false if it has escapes or no end.
+/// A character of a CSS name: ASCII letters, digits, `-`, `_`, or any non-ASCII (CSS
+/// allows them all; testing ASCII only also keeps Unicode tables out of the wasm).
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_' || !c.is_ascii()
+}
+
 fn skip_string(chars: &mut impl Iterator<Item = char>, quote: char) -> bool {
     for c in chars {
         if c == quote {
