@@ -182,14 +182,14 @@ fn plain(selector: &str) -> WatchKey {
 impl Engine {
     /// An engine over validated guides, the user's persisted state and the session.
     pub fn new(guides: Vec<Guide>, state: UserState, session: Session, cfg: StallConfig) -> Self {
-        let counted_events = guides
-            .iter()
-            .flat_map(|g| &g.spec.milestones)
-            .filter_map(|m| match &m.goal {
-                Goal::Event { name, .. } => Some(name.clone()),
-                _ => None,
-            })
-            .collect();
+        // Inserted, not collected: collecting into a set sorts, and each sort instance
+        // weighs kilobytes of the agent's wasm.
+        let mut counted_events = BTreeSet::new();
+        for m in guides.iter().flat_map(|g| &g.spec.milestones) {
+            if let Goal::Event { name, .. } = &m.goal {
+                counted_events.insert(name.clone());
+            }
+        }
         let mut watches = Watches::default();
         let plan = WatchPlan::new(&guides, &mut watches);
         Self {
