@@ -244,7 +244,9 @@ function bytesSection() {
     `   shepherd.mjs: ${shepherdImports ? 'HAS import statements (dependencies not bundled!)' : 'no import statements, self-contained'}` +
       `${floating ? ' (floating-ui code bundled in)' : ''}.` +
       `\n   @pendo/agent: its main npm bundle (index.js imports it); Pendo also loads guide content and plugins at run time.` +
-      `\n   Waymark gzip total / shepherd.js gzip total: ${(wm.gz / sh.gz).toFixed(2)}x; brotli: ${(wm.br / sh.br).toFixed(2)}x.`,
+      `\n   Waymark gzip total / shepherd.js gzip total: ${(wm.gz / sh.gz).toFixed(2)}x; brotli: ${(wm.br / sh.br).toFixed(2)}x.` +
+      `\n   The tour's guides travel as a compiled feed: ${GUIDES['/guides/tour.json'].length} B ` +
+      `(${zlib.gzipSync(GUIDES['/guides/tour.json'], { level: 9 }).length} B gzip; its JSON is ${JSON.stringify(tourGuides(STEPS)).length} B).`,
   );
 }
 
