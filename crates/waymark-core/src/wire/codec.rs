@@ -366,7 +366,33 @@ macro_rules! unit_enum {
     };
 }
 
-pub(crate) use {record, unit_enum};
+/// `Wire` for an enum whose variants carry fields: a tag byte (given per variant, so
+/// variants can be reordered in the source without moving their codes), then the
+/// variant's fields in order. Variants are written `tag => Unit`, `tag => Tuple(a, b)` or
+/// `tag => Struct { a, b }` (every field named).
+macro_rules! tagged {
+    ($t:ident { $($tag:literal => $v:ident $( ( $($p:ident),* ) )? $( { $($f:ident),* } )?),* $(,)? }) => {
+        impl $crate::wire::codec::Wire for $t {
+            fn put(&self, w: &mut $crate::wire::codec::Writer) {
+                match self {
+                    $( $t::$v $( ( $($p),* ) )? $( { $($f),* } )? => {
+                        w.byte($tag);
+                        $( $( w.put($p); )* )?
+                        $( $( w.put($f); )* )?
+                    } )*
+                }
+            }
+            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Result<Self, $crate::wire::codec::WireError> {
+                Ok(match r.byte()? {
+                    $( $tag => $t::$v $( ( $( { let $p = r.get()?; $p } ),* ) )? $( { $($f: r.get()?),* } )?, )*
+                    _ => return r.fail(concat!("unknown ", stringify!($t))),
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {record, tagged, unit_enum};
 
 #[cfg(test)]
 mod tests {

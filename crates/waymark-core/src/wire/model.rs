@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::codec::{Reader, Wire, WireError, Writer, record, unit_enum};
+use super::codec::{Reader, Wire, WireError, Writer, record, tagged, unit_enum};
 use crate::date::DateRef;
 use crate::duration::Duration;
 use crate::event::StallKind;
@@ -59,192 +59,51 @@ unit_enum!(Placement [Auto, Top, Bottom, Left, Right]);
 unit_enum!(ButtonAction [Next, Back, Done, Dismiss, Link, Goto]);
 unit_enum!(StallKind [Idle, RageClick, DeadClick, BackAndForth, PagePingPong, InvalidInput, Dismissed, Abandoned, UTurn]);
 
+tagged!(UrlRule { 0 => Exact(s), 1 => Prefix(s), 2 => Glob(s), 3 => Regex(s) });
+tagged!(Text { 0 => Plain(s), 1 => Localized(m) });
+tagged!(Trigger {
+    0 => PageLoad,
+    1 => ElementAppears { selector },
+    2 => Event { name },
+    3 => Stall { kinds, selector },
+    4 => Manual,
+});
+tagged!(Advance {
+    0 => Next,
+    1 => Click,
+    2 => Input { when },
+    3 => Url { url },
+    4 => Appears { selector },
+    5 => Disappears { selector },
+    6 => Delay { after },
+    7 => Event { name },
+});
+tagged!(InputCondition { 0 => NonEmpty, 1 => Valid, 2 => MinLength(n), 3 => Pattern(p) });
+tagged!(Goal {
+    0 => GuideCompleted { guide },
+    1 => FeatureUsed { feature, times },
+    2 => Event { name, times },
+});
+tagged!(Block { 0 => Paragraph { inlines }, 1 => List { ordered, items } });
+tagged!(Inline {
+    0 => Text { text },
+    1 => Strong { children },
+    2 => Emphasis { children },
+    3 => Code { text },
+    4 => Link { href, children },
+    5 => LineBreak,
+});
+tagged!(Cond { 0 => All(cs), 1 => Any(cs), 2 => Not(c), 3 => Test { attr, op, operand } });
+tagged!(Attr { 0 => UserId, 1 => AccountId, 2 => Locale, 3 => UserTrait(t), 4 => AccountTrait(t) });
+tagged!(Operand { 0 => None, 1 => Value(v), 2 => List(l), 3 => Number(n), 4 => Date(d) });
+tagged!(DateRef { 0 => Absolute(t), 1 => Relative(off) });
+
 impl Wire for Duration {
     fn put(&self, w: &mut Writer) {
         w.uint(self.0);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         r.uint().map(Duration)
-    }
-}
-
-/// Tag, then the rule's text.
-impl Wire for UrlRule {
-    fn put(&self, w: &mut Writer) {
-        let (tag, s) = match self {
-            UrlRule::Exact(s) => (0, s),
-            UrlRule::Prefix(s) => (1, s),
-            UrlRule::Glob(s) => (2, s),
-            UrlRule::Regex(s) => (3, s),
-        };
-        w.byte(tag);
-        w.str(s);
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let tag = r.byte()?;
-        let s = r.get()?;
-        match tag {
-            0 => Ok(UrlRule::Exact(s)),
-            1 => Ok(UrlRule::Prefix(s)),
-            2 => Ok(UrlRule::Glob(s)),
-            3 => Ok(UrlRule::Regex(s)),
-            _ => r.fail("unknown page rule"),
-        }
-    }
-}
-
-impl Wire for Text {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Text::Plain(s) => {
-                w.byte(0);
-                w.str(s);
-            }
-            Text::Localized(m) => {
-                w.byte(1);
-                w.put(m);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.byte()? {
-            0 => r.get().map(Text::Plain),
-            1 => r.get().map(Text::Localized),
-            _ => r.fail("unknown text form"),
-        }
-    }
-}
-
-impl Wire for Trigger {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Trigger::PageLoad => w.byte(0),
-            Trigger::ElementAppears { selector } => {
-                w.byte(1);
-                w.str(selector);
-            }
-            Trigger::Event { name } => {
-                w.byte(2);
-                w.str(name);
-            }
-            Trigger::Stall { kinds, selector } => {
-                w.byte(3);
-                w.put(kinds);
-                w.put(selector);
-            }
-            Trigger::Manual => w.byte(4),
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Trigger::PageLoad,
-            1 => Trigger::ElementAppears { selector: r.get()? },
-            2 => Trigger::Event { name: r.get()? },
-            3 => Trigger::Stall { kinds: r.get()?, selector: r.get()? },
-            4 => Trigger::Manual,
-            _ => return r.fail("unknown trigger"),
-        })
-    }
-}
-
-impl Wire for Advance {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Advance::Next => w.byte(0),
-            Advance::Click => w.byte(1),
-            Advance::Input { when } => {
-                w.byte(2);
-                w.put(when);
-            }
-            Advance::Url { url } => {
-                w.byte(3);
-                w.put(url);
-            }
-            Advance::Appears { selector } => {
-                w.byte(4);
-                w.str(selector);
-            }
-            Advance::Disappears { selector } => {
-                w.byte(5);
-                w.str(selector);
-            }
-            Advance::Delay { after } => {
-                w.byte(6);
-                w.put(after);
-            }
-            Advance::Event { name } => {
-                w.byte(7);
-                w.str(name);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Advance::Next,
-            1 => Advance::Click,
-            2 => Advance::Input { when: r.get()? },
-            3 => Advance::Url { url: r.get()? },
-            4 => Advance::Appears { selector: r.get()? },
-            5 => Advance::Disappears { selector: r.get()? },
-            6 => Advance::Delay { after: r.get()? },
-            7 => Advance::Event { name: r.get()? },
-            _ => return r.fail("unknown advance"),
-        })
-    }
-}
-
-impl Wire for InputCondition {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            InputCondition::NonEmpty => w.byte(0),
-            InputCondition::Valid => w.byte(1),
-            InputCondition::MinLength(n) => {
-                w.byte(2);
-                w.put(n);
-            }
-            InputCondition::Pattern(p) => {
-                w.byte(3);
-                w.str(p);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => InputCondition::NonEmpty,
-            1 => InputCondition::Valid,
-            2 => InputCondition::MinLength(r.get()?),
-            3 => InputCondition::Pattern(r.get()?),
-            _ => return r.fail("unknown input condition"),
-        })
-    }
-}
-
-impl Wire for Goal {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Goal::GuideCompleted { guide } => {
-                w.byte(0);
-                w.str(guide);
-            }
-            Goal::FeatureUsed { feature, times } => {
-                w.byte(1);
-                w.str(feature);
-                w.put(times);
-            }
-            Goal::Event { name, times } => {
-                w.byte(2);
-                w.str(name);
-                w.put(times);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Goal::GuideCompleted { guide: r.get()? },
-            1 => Goal::FeatureUsed { feature: r.get()?, times: r.get()? },
-            2 => Goal::Event { name: r.get()?, times: r.get()? },
-            _ => return r.fail("unknown goal"),
-        })
     }
 }
 
@@ -315,69 +174,6 @@ impl Wire for Value {
     }
 }
 
-impl Wire for Block {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Block::Paragraph { inlines } => {
-                w.byte(0);
-                w.put(inlines);
-            }
-            Block::List { ordered, items } => {
-                w.byte(1);
-                w.put(ordered);
-                w.put(items);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Block::Paragraph { inlines: r.get()? },
-            1 => Block::List { ordered: r.get()?, items: r.get()? },
-            _ => return r.fail("unknown block"),
-        })
-    }
-}
-
-impl Wire for Inline {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Inline::Text { text } => {
-                w.byte(0);
-                w.str(text);
-            }
-            Inline::Strong { children } => {
-                w.byte(1);
-                w.put(children);
-            }
-            Inline::Emphasis { children } => {
-                w.byte(2);
-                w.put(children);
-            }
-            Inline::Code { text } => {
-                w.byte(3);
-                w.str(text);
-            }
-            Inline::Link { href, children } => {
-                w.byte(4);
-                w.str(href);
-                w.put(children);
-            }
-            Inline::LineBreak => w.byte(5),
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Inline::Text { text: r.get()? },
-            1 => Inline::Strong { children: r.get()? },
-            2 => Inline::Emphasis { children: r.get()? },
-            3 => Inline::Code { text: r.get()? },
-            4 => Inline::Link { href: r.get()?, children: r.get()? },
-            5 => Inline::LineBreak,
-            _ => return r.fail("unknown inline"),
-        })
-    }
-}
-
 /// A pattern is compiled with the reader's compiler; one it refuses is recorded against
 /// the guide being read (see [`Reader::refused`]), not a damaged feed.
 fn pattern(r: &mut Reader<'_>, source: String) -> Result<Option<Pattern>, WireError> {
@@ -437,106 +233,5 @@ impl Wire for InputTest {
                 Ok(InputTest::uncompiled(cond))
             }
         }
-    }
-}
-
-impl Wire for Cond {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Cond::All(cs) => {
-                w.byte(0);
-                w.put(cs);
-            }
-            Cond::Any(cs) => {
-                w.byte(1);
-                w.put(cs);
-            }
-            Cond::Not(c) => {
-                w.byte(2);
-                w.put(c);
-            }
-            Cond::Test { attr, op, operand } => {
-                w.byte(3);
-                w.put(attr);
-                w.put(op);
-                w.put(operand);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Cond::All(r.get()?),
-            1 => Cond::Any(r.get()?),
-            2 => Cond::Not(r.get()?),
-            3 => Cond::Test { attr: r.get()?, op: r.get()?, operand: r.get()? },
-            _ => return r.fail("unknown condition"),
-        })
-    }
-}
-
-impl Wire for Attr {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Attr::UserId => w.byte(0),
-            Attr::AccountId => w.byte(1),
-            Attr::Locale => w.byte(2),
-            Attr::UserTrait(t) => {
-                w.byte(3);
-                w.str(t);
-            }
-            Attr::AccountTrait(t) => {
-                w.byte(4);
-                w.str(t);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Attr::UserId,
-            1 => Attr::AccountId,
-            2 => Attr::Locale,
-            3 => Attr::UserTrait(r.get()?),
-            4 => Attr::AccountTrait(r.get()?),
-            _ => return r.fail("unknown attribute"),
-        })
-    }
-}
-
-impl Wire for Operand {
-    fn put(&self, w: &mut Writer) {
-        match self {
-            Operand::None => w.byte(0),
-            Operand::Value(v) => {
-                w.byte(1);
-                w.put(v);
-            }
-            Operand::List(l) => {
-                w.byte(2);
-                w.put(l);
-            }
-            Operand::Number(n) => {
-                w.byte(3);
-                w.put(n);
-            }
-            Operand::Date(DateRef::Absolute(t)) => {
-                w.byte(4);
-                w.uint(*t);
-            }
-            Operand::Date(DateRef::Relative(off)) => {
-                w.byte(5);
-                w.put(off);
-            }
-        }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => Operand::None,
-            1 => Operand::Value(r.get()?),
-            2 => Operand::List(r.get()?),
-            3 => Operand::Number(r.get()?),
-            4 => Operand::Date(DateRef::Absolute(r.uint()?)),
-            5 => Operand::Date(DateRef::Relative(r.get()?)),
-            _ => return r.fail("unknown operand"),
-        })
     }
 }
