@@ -87,3 +87,28 @@ async fn the_agent_skips_broken_guides_in_its_feed_and_reports_them() -> anyhow:
     h.wait_no_card("the valid guide to end").await?;
     h.finish().await
 }
+
+/// A guides URL that serves something other than a feed (here the JSON an author might
+/// point it at by mistake) is refused as a whole: a console warning and a `guide_error`
+/// event say what and where, no card shows, and the page goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guides_url_that_is_not_a_feed_is_reported_and_the_page_goes_on() -> anyhow::Result<()> {
+    let root = TempTree::demo_with_agent()?;
+    root.write("www/dist/guides.json", flows::modal_on_app("never-shown", 10))?;
+    root.write(
+        "www/demo/app/json.html",
+        page_with_guides("Json", "/guides.json", "", "<main><h1 id=\"heading\">A page</h1></main>"),
+    )?;
+    let h = Harness::start(Setup::demo().root(root)).await?;
+    h.open("/app/json").await?;
+    let report =
+        h.wait_event("a guide_error for the feed", |e| e.event_type() == Some("guide_error")).await?;
+    let message = report.event["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("/guides.json") && message.contains("not a guide feed"), "{message}");
+    assert!(message.contains("byte 0"), "the place is given: {message}");
+    let warnings = h.warnings().await?;
+    assert!(warnings.iter().any(|w| w.contains("not a guide feed")), "{warnings:?}");
+    assert!(h.card().await?.is_none(), "nothing from that URL shows");
+    assert_eq!(h.js("return document.getElementById('heading').textContent", vec![]).await?, "A page");
+    h.finish().await
+}
