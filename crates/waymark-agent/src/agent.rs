@@ -185,7 +185,7 @@ impl Agent {
                 feed
             }
             Err(e) => {
-                let message = format!("{url}: not a guide feed ({e})");
+                let message = format!("{url}: cannot read the guide feed: {e}");
                 warn(&format!("waymark: {message}"));
                 errors.push(Input::GuideError { guide: None, message });
                 waymark_core::wire::Feed::default()
