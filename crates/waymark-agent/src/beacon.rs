@@ -470,7 +470,9 @@ fn retry_after(response: &web_sys::Response) -> Option<u32> {
         Ok(secs) => f64::from(secs) * 1000.0,
         Err(_) => js_sys::Date::parse(&value) - js_sys::Date::now(),
     };
-    (!ms.is_nan()).then(|| ms.clamp(0.0, MAX_RETRY_AFTER_MS) as u32)
+    // Not `f64::clamp`: its assertion would pull float printing into the wasm. The cast
+    // saturates (a date in the past is 0).
+    (!ms.is_nan()).then(|| (ms as u32).min(MAX_RETRY_AFTER_MS as u32))
 }
 
 /// Drains the queue synchronously with `sendBeacon` (the page is being hidden or closed).

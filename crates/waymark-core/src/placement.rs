@@ -67,7 +67,9 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
             .max_by(|a, b| (room(*a) - need(*a)).total_cmp(&(room(*b) - need(*b))))
             .unwrap_or(Side::Bottom)
     });
-    let clamp = |v: f64, lo: f64, hi: f64| if hi < lo { lo } else { v.clamp(lo, hi) };
+    // Not `f64::clamp`: its NaN assertion formats floats, which pulls float printing
+    // into the agent's wasm. `max` then `min` never panics; `lo` wins when `hi < lo`.
+    let clamp = |v: f64, lo: f64, hi: f64| v.min(hi).max(lo);
     let (cx, cy) = (target.x + target.width / 2.0, target.y + target.height / 2.0);
     let (x, y) = match side {
         Side::Top | Side::Bottom => {
