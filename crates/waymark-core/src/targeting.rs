@@ -14,11 +14,21 @@ use crate::text::language;
 pub fn page_path(url: &str) -> String {
     let no_fragment = url.split('#').next().unwrap_or("");
     let no_query = no_fragment.split('?').next().unwrap_or("");
-    let path = match no_query.split_once("://") {
-        Some((_, rest)) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
+    let path = match find(no_query, "://").and_then(|i| no_query.get(i + 3..)) {
+        Some(rest) => rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/"),
         None => no_query,
     };
     if path.is_empty() { "/".to_string() } else { path.to_string() }
+}
+
+/// Where `needle` first occurs in `haystack`. A byte search (exact on UTF-8) rather than
+/// `str::find`/`contains` with a string pattern: std's string searcher can panic with a
+/// message that formats chars, which pulls Unicode tables into the agent's wasm.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
 }
 
 /// A compiled page rule.
@@ -163,7 +173,7 @@ fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool 
         (Op::In, Operand::List(l)) => l.iter().any(|v| loose_eq(actual, v)),
         (Op::NotIn, Operand::List(l)) => !l.iter().any(|v| loose_eq(actual, v)),
         (Op::Contains, Operand::Value(v)) => match actual {
-            Value::String(s) => v.as_str().is_some_and(|needle| s.contains(needle)),
+            Value::String(s) => v.as_str().is_some_and(|needle| find(s, needle).is_some()),
             Value::Array(items) => items.iter().any(|i| loose_eq(i, v)),
             _ => false,
         },
@@ -215,6 +225,15 @@ mod tests {
         assert_eq!(page_path("https://app.example.com"), "/");
         assert_eq!(page_path("/team?invite=1"), "/team");
         assert_eq!(page_path(""), "/");
+    }
+
+    #[test]
+    fn substring_search_is_exact_on_utf8() {
+        assert_eq!(find("a日本b", "日本"), Some(1));
+        assert_eq!(find("a日本b", "本b"), Some(4));
+        assert_eq!(find("abc", ""), Some(0));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("日", "\u{e6}"), None);
     }
 
     #[test]
