@@ -49,24 +49,29 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
         Side::Top | Side::Bottom => card_h + GAP + MARGIN,
         Side::Left | Side::Right => card_w + GAP + MARGIN,
     };
-    let order: [Side; 4] = match preferred {
-        Placement::Top => [Side::Top, Side::Bottom, Side::Right, Side::Left],
-        Placement::Bottom => [Side::Bottom, Side::Top, Side::Right, Side::Left],
-        Placement::Left => [Side::Left, Side::Right, Side::Bottom, Side::Top],
-        Placement::Right => [Side::Right, Side::Left, Side::Bottom, Side::Top],
-        Placement::Auto => {
-            let mut all = [Side::Bottom, Side::Top, Side::Right, Side::Left];
-            all.sort_by(|a, b| (room(*b) - need(*b)).total_cmp(&(room(*a) - need(*a))));
-            all
+    let margin = |s: Side| room(s) - need(s);
+    // The side with the most room to spare (the first of equals). No sort: each sort
+    // instance weighs kilobytes of the agent's wasm.
+    let roomiest = |sides: [Side; 4]| {
+        sides
+            .into_iter()
+            .reduce(|best, s| if margin(s) > margin(best) { s } else { best })
+            .unwrap_or(Side::Bottom)
+    };
+    let side = match preferred {
+        Placement::Auto => roomiest([Side::Bottom, Side::Top, Side::Right, Side::Left]),
+        // The preferred side, else its opposite, else the others; when none fits, the
+        // roomiest.
+        _ => {
+            let order = match preferred {
+                Placement::Top => [Side::Top, Side::Bottom, Side::Right, Side::Left],
+                Placement::Bottom => [Side::Bottom, Side::Top, Side::Right, Side::Left],
+                Placement::Left => [Side::Left, Side::Right, Side::Bottom, Side::Top],
+                _ => [Side::Right, Side::Left, Side::Bottom, Side::Top],
+            };
+            order.iter().copied().find(|s| margin(*s) >= 0.0).unwrap_or_else(|| roomiest(order))
         }
     };
-    let side = order.iter().copied().find(|s| room(*s) >= need(*s)).unwrap_or_else(|| {
-        order
-            .iter()
-            .copied()
-            .max_by(|a, b| (room(*a) - need(*a)).total_cmp(&(room(*b) - need(*b))))
-            .unwrap_or(Side::Bottom)
-    });
     // Not `f64::clamp`: its NaN assertion formats floats, which pulls float printing
     // into the agent's wasm. `max` then `min` never panics; `lo` wins when `hi < lo`.
     let clamp = |v: f64, lo: f64, hi: f64| v.min(hi).max(lo);
