@@ -287,9 +287,17 @@ impl<T: Wire> Wire for Vec<T> {
     fn put(&self, w: &mut Writer) {
         w.list(self.iter());
     }
+    // A plain loop: collecting `Result`s weighs more wasm per item type.
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
-        r.nested(|r| (0..n).map(|_| T::get(r)).collect())
+        r.nested(|r| {
+            // No `with_capacity(n)`: a hostile count would reserve n times the item size.
+            let mut items = Vec::new();
+            for _ in 0..n {
+                items.push(T::get(r)?);
+            }
+            Ok(items)
+        })
     }
 }
 
