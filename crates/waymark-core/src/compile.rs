@@ -2,7 +2,7 @@
 //! selectors, patterns, translations, link safety, impossible settings) and builds the
 //! compiled [`Guide`]s. A guide with any error is left out; the others load.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -606,9 +606,9 @@ fn compile(spec: GuideSpec, source: &str) -> Option<Guide> {
             Some(p) => Some(UrlMatcher::compile(p, &RegexLite).ok()?),
             None => None,
         };
-        let mut body = BTreeMap::new();
+        let mut body = Vec::new();
         for (locale, text) in s.body.iter().flat_map(Text::entries) {
-            body.insert(locale.unwrap_or("").to_string(), markdown::parse(text).ok()?);
+            body.push((locale.unwrap_or("").to_string(), markdown::parse(text).ok()?));
         }
         let (input, advance_url) = match &s.advance {
             Advance::Input { when } => (Some(InputTest::compile(when, &RegexLite).ok()?), None),

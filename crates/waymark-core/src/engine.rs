@@ -1229,7 +1229,11 @@ impl Engine {
             Some(Text::Localized(map)) => resolve_key(map.keys().map(String::as_str), locale, fallback),
             _ => Some(""),
         };
-        let body = body_key.and_then(|k| g.steps.get(run.step)?.body.get(k).cloned()).unwrap_or_default();
+        let body = body_key
+            .and_then(|k| {
+                g.steps.get(run.step)?.body.iter().find(|(key, _)| key == k).map(|(_, b)| b.clone())
+            })
+            .unwrap_or_default();
         let total = g.spec.steps.len();
         let last = run.step + 1 == total;
         let label_locale =

@@ -1,8 +1,6 @@
 //! The compiled guide model the engine runs: the validated spec plus what loading
 //! precomputed (page matchers, conditions, parsed text, input tests).
 
-use std::collections::BTreeMap;
-
 use crate::format::{Advance, GuideSpec, InputCondition, StepSpec, Trigger};
 use crate::markdown::Block;
 use crate::pattern::{Pattern, PatternCompiler};
@@ -25,8 +23,9 @@ pub struct Guide {
 #[derive(Clone, Debug)]
 pub(crate) struct Step {
     pub(crate) page: Option<UrlMatcher>,
-    /// Parsed body per locale key of the step's `body` text (`""` for plain text).
-    pub(crate) body: BTreeMap<String, Vec<Block>>,
+    /// Parsed body per locale key of the step's `body` text (`""` for plain text). A few
+    /// entries at most, so a list: a map type of its own would weigh kilobytes of wasm.
+    pub(crate) body: Vec<(String, Vec<Block>)>,
     pub(crate) input: Option<InputTest>,
     /// The page rule of an `advance: {on: url}` step.
     pub(crate) advance_url: Option<UrlMatcher>,

@@ -301,6 +301,16 @@ impl<T: Wire> Wire for Vec<T> {
     }
 }
 
+impl<A: Wire, B: Wire> Wire for (A, B) {
+    fn put(&self, w: &mut Writer) {
+        w.put(&self.0);
+        w.put(&self.1);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok((r.get()?, r.get()?))
+    }
+}
+
 impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
     fn put(&self, w: &mut Writer) {
         w.uint(self.len() as u64);
