@@ -9,6 +9,7 @@ mod compile;
 #[cfg(feature = "css")]
 mod css;
 pub mod date;
+mod decimal;
 pub mod diagnostic;
 pub mod duration;
 mod engine;

@@ -204,7 +204,7 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
 fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => crate::decimal::parse(s.trim()),
         _ => None,
     }
 }
