@@ -266,7 +266,12 @@ impl Agent {
                     ("account", serde_json::Value::String(a)) => who.account = Some(a),
                     ("locale", serde_json::Value::String(l)) => who.locale = l,
                     ("account_traits", serde_json::Value::Object(t)) => {
-                        who.account_traits = t.into_iter().collect()
+                        // Inserted, not collected: collecting into a map sorts first, and
+                        // a sort weighs kilobytes of wasm.
+                        who.account_traits.clear();
+                        for (k, v) in t {
+                            who.account_traits.insert(k, v);
+                        }
                     }
                     (_, v) => {
                         who.user_traits.insert(k, v);
