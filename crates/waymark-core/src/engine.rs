@@ -1081,7 +1081,17 @@ impl Engine {
     }
 
     fn publish_watches(&mut self) {
-        let mut ids: Vec<WatchId> = self.plan.features.iter().map(|(_, w, _)| *w).collect();
+        // Sorted and unique without a sort (each sort instance weighs kilobytes of the
+        // agent's wasm): mark the wanted keys, then read the marks in order.
+        let mut wanted = vec![false; self.watches.keys.len()];
+        let mut want = |w: WatchId| {
+            if let Some(m) = wanted.get_mut(w as usize) {
+                *m = true;
+            }
+        };
+        for (_, w, _) in &self.plan.features {
+            want(*w);
+        }
         for (gi, g) in self.guides.iter().enumerate() {
             let armed = match g.spec.trigger {
                 Trigger::ElementAppears { .. } => !self.fired.contains(&gi) && self.audience_page(g),
@@ -1089,13 +1099,15 @@ impl Engine {
                 _ => false,
             };
             if armed && let Some(Some(w)) = self.plan.triggers.get(gi) {
-                ids.push(*w);
+                want(*w);
             }
         }
-        ids.extend(self.run_plan(&self.plan.targets));
-        ids.extend(self.run_plan(&self.plan.advances));
-        ids.sort_unstable();
-        ids.dedup();
+        self.run_plan(&self.plan.targets)
+            .into_iter()
+            .chain(self.run_plan(&self.plan.advances))
+            .for_each(want);
+        let ids: Vec<WatchId> =
+            wanted.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i as WatchId).collect();
         if ids != self.watches.current {
             let list = ids
                 .iter()
