@@ -285,13 +285,14 @@ async fn two_tabs_of_one_origin_never_post_the_same_event_twice() -> Result<()> 
     .await?;
     let posts = posts(&h).await?;
     check_posted_once(&posts)?;
-    // One tab (the lock's holder) fetches for both; a tab hidden before its queue opened
-    // may beacon what only it held.
+    // At most one tab (the lock's holder) fetches for both; every tab beacons what it
+    // holds when it is hidden, and switching windows hides the holder often enough that it
+    // may send everything that way, fetching nothing.
     let mut senders: Vec<&Option<String>> =
         posts.iter().filter(|p| p.via == "fetch").map(|p| &p.tab).collect();
     senders.sort();
     senders.dedup();
-    assert_eq!(senders.len(), 1, "one tab sends for the origin: {posts:#?}");
+    assert!(senders.len() <= 1, "one tab fetches for the origin: {posts:#?}");
     h.finish().await
 }
 
