@@ -9,7 +9,7 @@
 //! `None`, then arms **one** timer for [`Engine::poll_timeout`]. Spurious or late timer
 //! calls are harmless. Time may be given in any order; it never goes backwards inside.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use crate::duration::Millis;
 use crate::event::{EVENT_SCHEMA_VERSION, Event, EventKind, StallKind, event_id};
@@ -49,7 +49,8 @@ pub struct Engine {
     page_seen: bool,
     visible: bool,
     last_activity: Millis,
-    facts: HashMap<WatchId, Fact>,
+    /// The last fact per watch id (ids are dense indices into the watch keys).
+    facts: Vec<Option<Fact>>,
     watches: Watches,
     plan: WatchPlan,
     run: Option<Run>,
@@ -57,7 +58,8 @@ pub struct Engine {
     /// comes back when the slot is free.
     suspended: Option<Run>,
     queue: Vec<(usize, &'static str)>,
-    fired: HashSet<usize>,
+    /// Per guide index: whether its trigger fired on this page view.
+    fired: Vec<bool>,
     detectors: Detectors,
     counted_events: BTreeSet<String>,
     outputs: VecDeque<Output>,
@@ -205,13 +207,13 @@ impl Engine {
             page_seen: false,
             visible: true,
             last_activity: 0,
-            facts: HashMap::new(),
+            facts: Vec::new(),
             watches,
             plan,
             run: None,
             suspended: None,
             queue: Vec::new(),
-            fired: HashSet::new(),
+            fired: Vec::new(),
             detectors: Detectors::default(),
             counted_events,
             outputs: VecDeque::new(),
@@ -402,10 +404,20 @@ impl Engine {
 
     fn facts_in(&mut self, facts: Vec<Fact>) {
         for f in facts {
-            self.facts.insert(f.watch, f);
+            let i = f.watch as usize;
+            // Only ids the engine handed out: a stray id must not size the table.
+            if i >= self.watches.keys.len() {
+                continue;
+            }
+            if self.facts.len() <= i {
+                self.facts.resize(i + 1, None);
+            }
+            if let Some(slot) = self.facts.get_mut(i) {
+                *slot = Some(f);
+            }
         }
         if let Some(adv) = self.current_advance() {
-            let fact = self.run_plan(&self.plan.advances).and_then(|id| self.facts.get(&id));
+            let fact = self.run_plan(&self.plan.advances).and_then(|id| self.fact(id));
             let done = match adv {
                 Advance::Appears { .. } => fact.is_some_and(|f| f.present && f.visible),
                 Advance::Disappears { .. } => fact.is_some_and(|f| !f.present),
@@ -566,7 +578,7 @@ impl Engine {
             }
             self.end_run_replaced();
         }
-        self.fired.insert(gi);
+        self.fire(gi);
         self.queue.retain(|(g, _)| *g != gi);
         self.run = Some(Run {
             guide: gi,
@@ -616,7 +628,7 @@ impl Engine {
             self.emit(Some(gi), Some(step), stall);
             return None;
         }
-        self.fired.insert(gi);
+        self.fire(gi);
         Some(Run {
             guide: gi,
             step,
@@ -804,7 +816,7 @@ impl Engine {
         self.emit_run(None, EventKind::GuideCompleted { duration_ms });
         let run = self.run.take();
         if let Some(r) = &run {
-            self.fired.insert(r.guide);
+            self.fire(r.guide);
         }
         if let Some(run) = run.filter(|r| !r.preview)
             && let Some(g) = self.guides.get(run.guide)
@@ -863,7 +875,7 @@ impl Engine {
             let stall = EventKind::Stall { stall: StallKind::Abandoned, duration_ms, count: 1, target: None };
             self.emit(Some(run.guide), Some(run.step), stall);
         }
-        self.fired.insert(run.guide);
+        self.fire(run.guide);
         let id = self.guides.get(run.guide).map(|g| g.spec.id.as_str());
         if !run.preview && self.state.active.as_ref().map(|a| a.guide.as_str()) == id {
             self.state.active = None;
@@ -916,7 +928,7 @@ impl Engine {
     fn end_run(&mut self, record: impl FnOnce(&mut GuideRecord, Millis)) {
         let Some(run) = self.run.take() else { return };
         // Ended guides do not start again on the same page view.
-        self.fired.insert(run.guide);
+        self.fire(run.guide);
         if run.preview {
             return;
         }
@@ -1047,8 +1059,7 @@ impl Engine {
             let mut candidates: Vec<(usize, &'static str)> =
                 self.queue.iter().copied().filter(|(gi, _)| self.eligible(*gi)).collect();
             for gi in 0..self.guides.len() {
-                if self.fired.contains(&gi) || candidates.iter().any(|(g, _)| *g == gi) || !self.eligible(gi)
-                {
+                if self.has_fired(gi) || candidates.iter().any(|(g, _)| *g == gi) || !self.eligible(gi) {
                     continue;
                 }
                 match self.guides.get(gi).map(|g| &g.spec.trigger) {
@@ -1094,7 +1105,7 @@ impl Engine {
         }
         for (gi, g) in self.guides.iter().enumerate() {
             let armed = match g.spec.trigger {
-                Trigger::ElementAppears { .. } => !self.fired.contains(&gi) && self.audience_page(g),
+                Trigger::ElementAppears { .. } => !self.has_fired(gi) && self.audience_page(g),
                 Trigger::Stall { .. } => self.audience_page(g),
                 _ => false,
             };
@@ -1169,10 +1180,27 @@ impl Engine {
     }
 
     fn present(&self, watch: Option<&Option<WatchId>>) -> bool {
-        watch.copied().flatten().and_then(|id| self.facts.get(&id)).is_some_and(|f| f.present && f.visible)
+        watch.copied().flatten().and_then(|id| self.fact(id)).is_some_and(|f| f.present && f.visible)
     }
 
     /// The current step's entry in a per-guide, per-step table of the plan.
+    fn fact(&self, id: WatchId) -> Option<&Fact> {
+        self.facts.get(id as usize)?.as_ref()
+    }
+
+    fn fire(&mut self, gi: usize) {
+        if self.fired.len() <= gi {
+            self.fired.resize(gi + 1, false);
+        }
+        if let Some(f) = self.fired.get_mut(gi) {
+            *f = true;
+        }
+    }
+
+    fn has_fired(&self, gi: usize) -> bool {
+        self.fired.get(gi).copied().unwrap_or(false)
+    }
+
     fn run_plan(&self, table: &[Vec<Option<WatchId>>]) -> Option<WatchId> {
         let run = self.run.as_ref()?;
         table.get(run.guide)?.get(run.step).copied().flatten()
@@ -1214,7 +1242,7 @@ impl Engine {
     }
 
     fn target_present(&self) -> bool {
-        self.run_target_watch().and_then(|id| self.facts.get(&id)).is_some_and(|f| f.present && f.visible)
+        self.run_target_watch().and_then(|id| self.fact(id)).is_some_and(|f| f.present && f.visible)
     }
 
     fn target_wait(&self) -> u64 {
