@@ -182,7 +182,9 @@ pub enum StallKind {
 }
 
 impl StallKind {
-    /// Every stall kind.
+    /// Every stall kind. A kind's position here is its byte code in the encodings that
+    /// store or send it (the guide feed, health's stored state), so this list only ever
+    /// grows at its end.
     pub const ALL: [StallKind; 9] = [
         StallKind::Idle,
         StallKind::RageClick,
@@ -194,6 +196,17 @@ impl StallKind {
         StallKind::Abandoned,
         StallKind::UTurn,
     ];
+
+    /// The stable byte code: the position in [`StallKind::ALL`].
+    pub fn code(self) -> u8 {
+        // Every kind is in `ALL` (a test checks it), so the fallback is never taken.
+        Self::ALL.iter().position(|&k| k == self).map_or(u8::MAX, |i| i as u8)
+    }
+
+    /// The kind a byte code stands for, if any.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(code)).copied()
+    }
 }
 
 /// A UUIDv7 from a timestamp and 80 bits that the session seed and sequence make unique.
@@ -218,6 +231,14 @@ fn splitmix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_stall_kind_has_a_code_that_reads_back() {
+        for kind in StallKind::ALL {
+            assert_eq!(StallKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(StallKind::from_code(StallKind::ALL.len() as u8), None);
+    }
 
     #[test]
     fn ids_are_uuid_v7_and_distinct_per_sequence() {

@@ -2,8 +2,8 @@
 //! state in postcard 1.x (a specified wire format) with names in one sorted table.
 //!
 //! The encoding is canonical: the same logical state always gives the same bytes, whatever
-//! order events were added or shards merged in. Stall kinds travel as the fixed codes of
-//! [`KIND_CODES`], never as the enum's declaration order.
+//! order events were added or shards merged in. Stall kinds travel as their stable codes
+//! ([`StallKind::code`]), never as the enum's declaration order.
 
 use serde::{Deserialize, Serialize};
 use waymark_core::StallKind;
@@ -17,25 +17,6 @@ pub const MAGIC: [u8; 4] = *b"WMHS";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
 const HEADER: usize = 6;
-
-/// Stall kinds by their stable code (the index). Frozen here rather than taken from
-/// `StallKind::ALL`: encoded states must keep their meaning if that list is reordered.
-const KIND_CODES: [StallKind; 9] = [
-    StallKind::Idle,
-    StallKind::RageClick,
-    StallKind::DeadClick,
-    StallKind::BackAndForth,
-    StallKind::PagePingPong,
-    StallKind::InvalidInput,
-    StallKind::Dismissed,
-    StallKind::Abandoned,
-    StallKind::UTurn,
-];
-
-fn kind_code(kind: StallKind) -> u8 {
-    // Every kind is in the table (a test checks it), so the fallback is never taken.
-    KIND_CODES.iter().position(|&k| k == kind).map_or(u8::MAX, |i| i as u8)
-}
 
 /// Why bytes could not be decoded into an [`Aggregate`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,7 +176,7 @@ fn wire_day(
             guide: opt(k.guide),
             step: opt(k.step),
             page: idx(k.page),
-            kind: kind_code(k.kind),
+            kind: k.kind.code(),
             count: p.count,
             ms: p.ms,
             users: sorted_set(&p.users),
@@ -270,9 +251,7 @@ fn from_wire(wire: Wire<String>) -> Result<Aggregate, DecodeError> {
             ..Day::default()
         };
         for p in &wd.points {
-            let kind = KIND_CODES
-                .get(usize::from(p.kind))
-                .copied()
+            let kind = StallKind::from_code(p.kind)
                 .ok_or_else(|| DecodeError::Invalid(at(&format!("unknown stall kind code {}", p.kind))))?;
             let key = PointKey { guide: opt(p.guide)?, step: opt(p.step)?, page: sym(p.page)?, kind };
             let durations = Sketch::from_bins(p.durations.clone()).ok_or_else(|| {
@@ -317,16 +296,4 @@ fn from_wire(wire: Wire<String>) -> Result<Aggregate, DecodeError> {
         }
     }
     Ok(agg)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_stall_kind_has_a_code() {
-        for kind in StallKind::ALL {
-            assert!(usize::from(kind_code(kind)) < KIND_CODES.len(), "{kind:?}");
-        }
-    }
 }

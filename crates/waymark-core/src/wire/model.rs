@@ -57,7 +57,6 @@ unit_enum!(StepKind [Tooltip, Modal, Hotspot, Banner]);
 unit_enum!(MissingPolicy [End, Skip, Center]);
 unit_enum!(Placement [Auto, Top, Bottom, Left, Right]);
 unit_enum!(ButtonAction [Next, Back, Done, Dismiss, Link, Goto]);
-unit_enum!(StallKind [Idle, RageClick, DeadClick, BackAndForth, PagePingPong, InvalidInput, Dismissed, Abandoned, UTurn]);
 
 tagged!(UrlRule { 0 => Exact(s), 1 => Prefix(s), 2 => Glob(s), 3 => Regex(s) });
 tagged!(Text { 0 => Plain(s), 1 => Localized(m) });
@@ -97,6 +96,17 @@ tagged!(Cond { 0 => All(cs), 1 => Any(cs), 2 => Not(c), 3 => Test { attr, op, op
 tagged!(Attr { 0 => UserId, 1 => AccountId, 2 => Locale, 3 => UserTrait(t), 4 => AccountTrait(t) });
 tagged!(Operand { 0 => None, 1 => Value(v), 2 => List(l), 3 => Number(n), 4 => Date(d) });
 tagged!(DateRef { 0 => Absolute(t), 1 => Relative(off) });
+
+/// A stall kind travels as its stable code ([`StallKind::code`]).
+impl Wire for StallKind {
+    fn put(&self, w: &mut Writer) {
+        w.byte(self.code());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let code = r.byte()?;
+        StallKind::from_code(code).map_or_else(|| r.fail("unknown StallKind"), Ok)
+    }
+}
 
 impl Wire for Duration {
     fn put(&self, w: &mut Writer) {
