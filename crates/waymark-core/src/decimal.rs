@@ -15,20 +15,18 @@ const MAX_MANTISSA: u64 = 100_000_000_000_000_000;
 /// `10^e` for `e` in `0..=22` is exact in an `f64`.
 const EXACT_POWERS: i32 = 22;
 
+/// Takes an optional `+` or `-`; whether it was `-`.
+fn sign(bytes: &mut std::iter::Peekable<std::str::Bytes<'_>>) -> bool {
+    match bytes.next_if(|b| matches!(b, b'+' | b'-')) {
+        Some(b) => b == b'-',
+        None => false,
+    }
+}
+
 /// The number `s` writes, or `None` when it is not a plain decimal number.
 pub(crate) fn parse(s: &str) -> Option<f64> {
     let mut bytes = s.bytes().peekable();
-    let negative = match bytes.peek() {
-        Some(b'-') => {
-            bytes.next();
-            true
-        }
-        Some(b'+') => {
-            bytes.next();
-            false
-        }
-        _ => false,
-    };
+    let negative = sign(&mut bytes);
     let (mut mantissa, mut exp, mut digits) = (0u64, 0i32, 0u32);
     let mut push = |d: u8, exp: &mut i32, fraction: bool| {
         if mantissa < MAX_MANTISSA {
@@ -54,17 +52,7 @@ pub(crate) fn parse(s: &str) -> Option<f64> {
         return None;
     }
     if bytes.next_if(|b| matches!(b, b'e' | b'E')).is_some() {
-        let minus = match bytes.peek() {
-            Some(b'-') => {
-                bytes.next();
-                true
-            }
-            Some(b'+') => {
-                bytes.next();
-                false
-            }
-            _ => false,
-        };
+        let minus = sign(&mut bytes);
         let (mut e, mut e_digits) = (0i32, 0);
         while let Some(d) = bytes.next_if(u8::is_ascii_digit) {
             // Past ±100000 every f64 is 0 or infinite already.
