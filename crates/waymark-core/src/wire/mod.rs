@@ -56,20 +56,18 @@ impl Feed {
     /// Moves every guide with a selector `check` refuses to [`Feed::broken`]: the agent
     /// asks the browser's own parser, which may refuse what the collector's accepted.
     pub fn check_selectors(&mut self, check: &dyn SelectorCheck) {
-        let (ok, bad): (Vec<Guide>, Vec<Guide>) = std::mem::take(&mut self.guides)
-            .into_iter()
-            .partition(|g| g.selectors().into_iter().all(|s| check.check(s).is_ok()));
-        self.guides = ok;
-        for g in bad {
-            let (selector, why) = g
-                .selectors()
-                .into_iter()
-                .find_map(|s| check.check(s).err().map(|e| (s, e)))
-                .unwrap_or_default();
-            self.broken.push(Broken {
-                guide: Some(g.id().to_string()),
-                message: format!("{}: guide `{}`: invalid selector `{selector}`: {why}", g.source, g.id()),
-            });
+        for g in std::mem::take(&mut self.guides) {
+            match g.selectors().into_iter().find_map(|s| check.check(s).err().map(|e| (s, e))) {
+                None => self.guides.push(g),
+                Some((selector, why)) => self.broken.push(Broken {
+                    guide: Some(g.id().to_string()),
+                    message: format!(
+                        "{}: guide `{}`: invalid selector `{selector}`: {why}",
+                        g.source,
+                        g.id()
+                    ),
+                }),
+            }
         }
     }
 }
