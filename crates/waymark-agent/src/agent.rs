@@ -218,7 +218,7 @@ impl Agent {
     /// A fresh engine for the identified user, resuming their persisted progress.
     fn build_engine(&self) {
         let state = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
-        let state = state.and_then(|s| self.window.atob(&s).ok()).map(|s| UserState::decode(&latin1(&s)));
+        let state = state.and_then(|s| from_base64(&self.window, &s)).map(|b| UserState::decode(&b));
         let (id, seed, next_seq) = self.session.clone();
         let engine = Engine::new(
             self.guides.borrow().clone(),
@@ -367,11 +367,9 @@ impl Agent {
             Output::Persist(state) => {
                 if self.consent.get()
                     && let Some(s) = self.storage()
+                    && let Some(b64) = to_base64(&self.window, &state.encode())
                 {
-                    let bytes: String = state.encode().into_iter().map(char::from).collect();
-                    if let Ok(b64) = self.window.btoa(&bytes) {
-                        let _ = s.set_item(&self.state_key(), &b64);
-                    }
+                    let _ = s.set_item(&self.state_key(), &b64);
                 }
             }
             Output::Event(e) => {
@@ -720,9 +718,16 @@ fn session(window: &Window) -> (String, u64, u64) {
     (id, seed, seq)
 }
 
-/// The bytes of a `btoa`/`atob` "binary string" (one char per byte).
-pub(crate) fn latin1(s: &str) -> Vec<u8> {
-    s.chars().filter_map(|c| u8::try_from(u32::from(c)).ok()).collect()
+/// Bytes as base64, through the browser's `btoa` (which takes one char per byte).
+pub(crate) fn to_base64(window: &Window, bytes: &[u8]) -> Option<String> {
+    let binary: String = bytes.iter().copied().map(char::from).collect();
+    window.btoa(&binary).ok()
+}
+
+/// The bytes of base64 text, through the browser's `atob` (which gives one char per byte).
+pub(crate) fn from_base64(window: &Window, text: &str) -> Option<Vec<u8>> {
+    let binary = window.atob(text).ok()?;
+    Some(binary.chars().filter_map(|c| u8::try_from(u32::from(c)).ok()).collect())
 }
 
 async fn fetch_bytes(window: &Window, url: &str) -> Result<Vec<u8>, String> {

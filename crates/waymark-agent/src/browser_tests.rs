@@ -228,14 +228,17 @@ pub(crate) fn feed_url(json: &str) -> String {
         &waymark_core::AnySelector,
     );
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
-    let bytes: String = waymark_core::wire::encode_feed(&loaded).into_iter().map(char::from).collect();
-    format!("data:application/vnd.waymark.feed;base64,{}", web_sys::window().unwrap().btoa(&bytes).unwrap())
+    let feed = waymark_core::wire::encode_feed(&loaded);
+    format!(
+        "data:application/vnd.waymark.feed;base64,{}",
+        crate::agent::to_base64(&web_sys::window().unwrap(), &feed).unwrap()
+    )
 }
 
 /// The progress the agent stored for user `u1` of key `test`.
 fn stored_state(storage: &web_sys::Storage) -> waymark_core::UserState {
     let saved = storage.get_item("waymark:test:u1").unwrap().expect("a stored state");
-    let bytes = crate::agent::latin1(&web_sys::window().unwrap().atob(&saved).unwrap());
+    let bytes = crate::agent::from_base64(&web_sys::window().unwrap(), &saved).unwrap();
     waymark_core::UserState::decode(&bytes)
 }
 
