@@ -108,6 +108,11 @@ impl<'a> Reader<'a> {
         self.pos >= self.bytes.len()
     }
 
+    /// `value`, once every byte has been read: what follows a whole value is damage.
+    pub(crate) fn finish<T>(&self, value: T) -> Result<T, WireError> {
+        if self.at_end() { Ok(value) } else { self.fail("trailing bytes") }
+    }
+
     pub(crate) fn byte(&mut self) -> Result<u8, WireError> {
         let Some(&b) = self.bytes.get(self.pos) else { return self.fail("unexpected end") };
         self.pos += 1;

@@ -126,10 +126,7 @@ pub fn decode_feed(bytes: &[u8], patterns: &dyn PatternCompiler) -> Result<Feed,
         }
     }
     feed.broken.extend(r.get::<Vec<Broken>>()?);
-    if !r.at_end() {
-        return r.fail("trailing bytes");
-    }
-    Ok(feed)
+    r.finish(feed)
 }
 
 /// Encodes a user state for storage.
@@ -143,10 +140,7 @@ pub(crate) fn encode_state(state: &UserState) -> Vec<u8> {
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<UserState, WireError> {
     let mut r = Reader::new(bytes);
     let state = UserState::get(&mut r)?;
-    if !r.at_end() {
-        return r.fail("trailing bytes");
-    }
-    Ok(state)
+    r.finish(state)
 }
 
 #[cfg(test)]
