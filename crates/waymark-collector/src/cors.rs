@@ -9,12 +9,25 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use crate::Tenant;
 use crate::http::text;
+use crate::{Tenant, Tenants};
+
+/// The tenant of write key `key` and the request's `Origin` when that tenant allows it,
+/// or the `401` (unknown key) or `403` (origin not allowed) to answer.
+pub(crate) fn writer<'a>(
+    tenants: &'a Tenants,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<(&'a Tenant, Option<HeaderValue>), Box<Response>> {
+    let Some(tenant) = tenants.by_write_key(key) else {
+        return Err(Box::new(text(StatusCode::UNAUTHORIZED, "key: unknown write key\n")));
+    };
+    Ok((tenant, check(headers, tenant)?))
+}
 
 /// The request's `Origin` when the tenant allows it (`Ok(None)` without one), or the `403`
 /// to answer.
-pub(crate) fn check(headers: &HeaderMap, tenant: &Tenant) -> Result<Option<HeaderValue>, Box<Response>> {
+fn check(headers: &HeaderMap, tenant: &Tenant) -> Result<Option<HeaderValue>, Box<Response>> {
     let Some(origin) = headers.get(header::ORIGIN) else { return Ok(None) };
     let text_origin = origin.to_str().unwrap_or_default();
     if same_origin(headers, text_origin) || tenant.allows_origin(text_origin) {
@@ -48,7 +61,7 @@ pub(crate) fn allow(mut r: Response, origin: Option<&HeaderValue>) -> Response {
 
 /// A CORS preflight (`OPTIONS`): allowed when some tenant lists the origin (a preflight
 /// carries no key, so the request itself is checked again against its key's tenant).
-pub(crate) fn preflight(headers: &HeaderMap, tenants: &crate::Tenants) -> Response {
+pub(crate) fn preflight(headers: &HeaderMap, tenants: &Tenants) -> Response {
     let origin = headers.get(header::ORIGIN);
     let allowed = origin
         .and_then(|o| o.to_str().ok())

@@ -59,11 +59,8 @@ pub(crate) async fn post_events(State(s): State<AppState>, headers: HeaderMap, b
         Ok(parsed) => parsed,
         Err(problems) => return text(StatusCode::BAD_REQUEST, problems.join("\n") + "\n"),
     };
-    let Some(tenant) = s.tenants.by_write_key(&batch.key) else {
-        return text(StatusCode::UNAUTHORIZED, "key: unknown write key\n");
-    };
-    let origin = match cors::check(&headers, tenant) {
-        Ok(origin) => origin,
+    let (tenant, origin) = match cors::writer(&s.tenants, &batch.key, &headers) {
+        Ok(allowed) => allowed,
         Err(r) => return *r,
     };
     let foreign: Vec<String> = events

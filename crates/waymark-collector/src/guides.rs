@@ -31,11 +31,8 @@ pub(crate) async fn get_guides(
     let Some(key) = query.get("key") else {
         return text(StatusCode::UNAUTHORIZED, "key: add ?key=WRITE_KEY (the script tag's data-key)\n");
     };
-    let Some(tenant) = s.tenants.by_write_key(key) else {
-        return text(StatusCode::UNAUTHORIZED, "key: unknown write key\n");
-    };
-    let origin = match cors::check(&headers, tenant) {
-        Ok(origin) => origin,
+    let (tenant, origin) = match cors::writer(&s.tenants, key, &headers) {
+        Ok(allowed) => allowed,
         Err(r) => return *r,
     };
     let dir = tenant.guides.clone();
