@@ -377,9 +377,10 @@ impl Agent {
                     let _ = s.set_item("waymark:seq", &(e.seq + 1).to_string());
                 }
                 if self.consent.get() {
-                    self.notify(&e);
+                    let json = e.to_json();
+                    self.notify(&e, &json);
                     if let Some(b) = &self.beacon {
-                        crate::beacon::push(b, e.to_json());
+                        crate::beacon::push(b, json);
                     }
                 }
             }
@@ -396,8 +397,8 @@ impl Agent {
     }
 
     /// Calls the host's `waymark.on` callbacks; a throwing callback is reported, not raised.
-    fn notify(&self, e: &waymark_core::Event) {
-        let Ok(value) = js_sys::JSON::parse(&e.to_json()) else { return };
+    /// `json` is `e` as written for the collector; it is parsed only when someone listens.
+    fn notify(&self, e: &waymark_core::Event, json: &str) {
         let kind = e.kind.type_name();
         let callbacks: Vec<js_sys::Function> = self
             .callbacks
@@ -406,6 +407,10 @@ impl Agent {
             .filter(|(n, _)| n == "event" || *n == kind)
             .map(|(_, f)| f.clone())
             .collect();
+        if callbacks.is_empty() {
+            return;
+        }
+        let Ok(value) = js_sys::JSON::parse(json) else { return };
         for f in callbacks {
             if let Err(err) = f.call1(&JsValue::NULL, &value) {
                 web_sys::console::warn_2(&JsValue::from_str("waymark: an `on` callback threw:"), &err);
