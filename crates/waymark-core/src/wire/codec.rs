@@ -60,6 +60,19 @@ impl Writer {
         v.put(self);
     }
 
+    /// Writes a count, then each key and value: the layout of every map.
+    pub(crate) fn pairs<'a, K: Wire + 'a, V: Wire + 'a>(
+        &mut self,
+        len: usize,
+        pairs: impl Iterator<Item = (&'a K, &'a V)>,
+    ) {
+        self.uint(len as u64);
+        for (k, v) in pairs {
+            k.put(self);
+            v.put(self);
+        }
+    }
+
     /// Writes a count, then the items.
     fn list<'a, T: Wire + 'a>(&mut self, items: impl ExactSizeIterator<Item = &'a T>) {
         self.uint(items.len() as u64);
@@ -153,6 +166,20 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         let bytes = self.take(n)?;
         std::str::from_utf8(bytes).map_err(|_| WireError { at: start, what: "invalid UTF-8" })
+    }
+
+    /// Reads what [`Writer::pairs`] wrote, handing each key and value to `insert` (one by
+    /// one: collecting into a map sorts first, and each sort instance weighs kilobytes of
+    /// wasm).
+    pub(crate) fn pairs<K: Wire, V: Wire>(&mut self, mut insert: impl FnMut(K, V)) -> Result<(), WireError> {
+        let n = self.len()?;
+        self.nested(|r| {
+            for _ in 0..n {
+                let k = r.get()?;
+                insert(k, r.get()?);
+            }
+            Ok(())
+        })
     }
 
     /// Runs `f` one nesting level deeper.
@@ -318,23 +345,12 @@ impl<A: Wire, B: Wire> Wire for (A, B) {
 
 impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
     fn put(&self, w: &mut Writer) {
-        w.uint(self.len() as u64);
-        for (k, v) in self {
-            k.put(w);
-            v.put(w);
-        }
+        w.pairs(self.len(), self.iter());
     }
-    // Inserted one by one: collecting into a map sorts first, and each sort instance
-    // weighs kilobytes of wasm.
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
         let mut map = BTreeMap::new();
-        r.nested(|r| {
-            for _ in 0..n {
-                let k = K::get(r)?;
-                map.insert(k, V::get(r)?);
-            }
-            Ok(())
+        r.pairs(|k, v| {
+            map.insert(k, v);
         })?;
         Ok(map)
     }

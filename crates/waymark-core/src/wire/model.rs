@@ -146,11 +146,7 @@ impl Wire for Value {
             }
             Value::Object(map) => {
                 w.byte(8);
-                w.uint(map.len() as u64);
-                for (k, v) in map {
-                    w.str(k);
-                    w.put(v);
-                }
+                w.pairs(map.len(), map.iter());
             }
         }
     }
@@ -168,14 +164,9 @@ impl Wire for Value {
             6 => Value::String(r.get()?),
             7 => Value::Array(r.get()?),
             8 => {
-                let n = r.len()?;
                 let mut map = Map::new();
-                r.nested(|r| {
-                    for _ in 0..n {
-                        let k = r.get()?;
-                        map.insert(k, r.get()?);
-                    }
-                    Ok(())
+                r.pairs(|k, v| {
+                    map.insert(k, v);
                 })?;
                 Value::Object(map)
             }
