@@ -403,7 +403,7 @@ fn check_text(g: &GuideSpec, t: &Text, ptr: &str, markup: bool, out: &mut Vec<Fi
                 .expected(format!("an object with a text for each of {}", quoted_list(&g.locales))),
         ),
         Text::Localized(map) => {
-            let missing: Vec<String> = g.locales.iter().filter(|l| !map.contains_key(*l)).cloned().collect();
+            let missing: Vec<String> = g.locales.iter().filter(|l| !map.contains_key(l)).cloned().collect();
             if !missing.is_empty() {
                 out.push(
                     Finding::error(

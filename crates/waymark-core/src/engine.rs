@@ -9,13 +9,14 @@
 //! `None`, then arms **one** timer for [`Engine::poll_timeout`]. Spurious or late timer
 //! calls are harmless. Time may be given in any order; it never goes backwards inside.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use crate::duration::Millis;
 use crate::event::{EVENT_SCHEMA_VERSION, Event, EventKind, StallKind, event_id};
 use crate::format::{Advance, ButtonAction, FrequencyMode, Goal, MissingPolicy, StepKind, Trigger};
 use crate::guide::Guide;
 use crate::io::{ButtonView, DismissHow, Fact, Input, Output, StepView, Watch, WatchId};
+use crate::map::StrSet;
 use crate::stall::{Detected, Detectors, StallConfig};
 use crate::state::{ActiveRun, GuideRecord, UserState};
 use crate::targeting::{Identity, locale_matches, page_path};
@@ -61,7 +62,7 @@ pub struct Engine {
     /// Per guide index: whether its trigger fired on this page view.
     fired: Vec<bool>,
     detectors: Detectors,
-    counted_events: BTreeSet<String>,
+    counted_events: StrSet,
     outputs: VecDeque<Output>,
 }
 
@@ -186,10 +187,10 @@ impl Engine {
     pub fn new(guides: Vec<Guide>, state: UserState, session: Session, cfg: StallConfig) -> Self {
         // Inserted, not collected: collecting into a set sorts, and each sort instance
         // weighs kilobytes of the agent's wasm.
-        let mut counted_events = BTreeSet::new();
+        let mut counted_events = StrSet::new();
         for m in guides.iter().flat_map(|g| &g.spec.milestones) {
             if let Goal::Event { name, .. } = &m.goal {
-                counted_events.insert(name.clone());
+                counted_events.add(name.clone());
             }
         }
         let mut watches = Watches::default();
@@ -461,7 +462,7 @@ impl Engine {
             .map(|(gi, _, f)| (*gi, f.clone()))
             .collect();
         for (gi, feature) in used {
-            *self.state.features.entry(feature.clone()).or_default() += 1;
+            *self.state.features.or_default(&feature) += 1;
             self.dirty = true;
             self.emit_raw(Some(self.guide_id(gi)), None, None, EventKind::FeatureUsed { feature });
             self.check_milestones();
@@ -498,7 +499,7 @@ impl Engine {
     fn track(&mut self, name: String) {
         self.emit(None, None, EventKind::Track { name: name.clone() });
         if self.counted_events.contains(&name) {
-            *self.state.tracked.entry(name.clone()).or_default() += 1;
+            *self.state.tracked.or_default(&name) += 1;
             self.dirty = true;
             self.check_milestones();
         }
@@ -751,7 +752,7 @@ impl Engine {
             return;
         }
         let Some(g) = self.guides.get(gi) else { return };
-        let rec = self.state.guides.entry(g.spec.id.clone()).or_default();
+        let rec = self.state.guides.or_default(&g.spec.id);
         if rec.version != g.spec.version {
             *rec = GuideRecord { version: g.spec.version, ..GuideRecord::default() };
         }
@@ -821,7 +822,7 @@ impl Engine {
         if let Some(run) = run.filter(|r| !r.preview)
             && let Some(g) = self.guides.get(run.guide)
         {
-            let rec = self.state.guides.entry(g.spec.id.clone()).or_default();
+            let rec = self.state.guides.or_default(&g.spec.id);
             rec.completed = Some(self.now);
             self.state.active = None;
             self.dirty = true;
@@ -935,7 +936,7 @@ impl Engine {
         if let Some(g) = self.guides.get(run.guide)
             && run.announced
         {
-            record(self.state.guides.entry(g.spec.id.clone()).or_default(), self.now);
+            record(self.state.guides.or_default(&g.spec.id), self.now);
         }
         self.state.active = None;
         self.dirty = true;
@@ -992,7 +993,7 @@ impl Engine {
             }
         }
         for (gi, milestone) in reached {
-            self.state.milestones.insert(milestone.clone());
+            self.state.milestones.add(milestone.clone());
             self.dirty = true;
             self.emit_raw(Some(self.guide_id(gi)), None, None, EventKind::MilestoneReached { milestone });
         }

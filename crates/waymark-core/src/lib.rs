@@ -20,6 +20,7 @@ mod guide;
 mod io;
 mod load;
 mod locate;
+pub mod map;
 pub mod markdown;
 pub mod pattern;
 pub mod placement;

@@ -1,38 +1,29 @@
 //! The per-user progress the adapter persists (in `localStorage`) and hands back on the
 //! next page load, so multi-page guides resume and frequency rules hold across reloads.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use serde::{Deserialize, Serialize};
-
 use crate::duration::Millis;
+use crate::map::{StrMap, StrSet};
 
 /// Version of the persisted state; an unknown version is discarded, not misread. (1 was
 /// JSON; 2 is the byte encoding of [`crate::wire`].)
 pub const STATE_VERSION: u16 = 2;
 
 /// Everything the engine remembers about one user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserState {
     /// [`STATE_VERSION`].
     pub v: u16,
     /// Per guide id.
-    #[serde(default)]
-    pub guides: BTreeMap<String, GuideRecord>,
+    pub guides: StrMap<GuideRecord>,
     /// Uses per feature id.
-    #[serde(default)]
-    pub features: BTreeMap<String, u32>,
+    pub features: StrMap<u32>,
     /// Counts of the tracked events that milestones count.
-    #[serde(default)]
-    pub tracked: BTreeMap<String, u32>,
+    pub tracked: StrMap<u32>,
     /// Milestones reached.
-    #[serde(default)]
-    pub milestones: BTreeSet<String>,
+    pub milestones: StrSet,
     /// The guide in progress, to resume after a reload.
-    #[serde(default)]
     pub active: Option<ActiveRun>,
     /// A guide in progress set aside while another runs (its pages were left).
-    #[serde(default)]
     pub suspended: Option<ActiveRun>,
 }
 
@@ -40,10 +31,10 @@ impl Default for UserState {
     fn default() -> Self {
         Self {
             v: STATE_VERSION,
-            guides: BTreeMap::new(),
-            features: BTreeMap::new(),
-            tracked: BTreeMap::new(),
-            milestones: BTreeSet::new(),
+            guides: StrMap::new(),
+            features: StrMap::new(),
+            tracked: StrMap::new(),
+            milestones: StrSet::new(),
             active: None,
             suspended: None,
         }
@@ -64,7 +55,7 @@ impl UserState {
 }
 
 /// What a user has done with one guide.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GuideRecord {
     /// The guide version these facts are about; a newer version starts afresh.
     pub version: u32,
@@ -81,7 +72,7 @@ pub struct GuideRecord {
 }
 
 /// A guide in progress.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActiveRun {
     /// Guide id.
     pub guide: String,

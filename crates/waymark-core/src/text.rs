@@ -1,12 +1,13 @@
 //! Guide text given once or per locale, and how a user's locale picks a translation.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::map::StrMap;
 
 /// Text written once (`"Create a project"`) or per locale
 /// (`{"en": "Create a project", "ja": "プロジェクトを作成"}`).
@@ -16,7 +17,7 @@ pub enum Text {
     /// The same text for every locale.
     Plain(String),
     /// One text per locale tag (`en`, `ja`, `pt-BR`, ...).
-    Localized(BTreeMap<String, String>),
+    Localized(StrMap<String>),
 }
 
 impl Text {
@@ -67,7 +68,7 @@ impl<'de> Deserialize<'de> for Text {
                 Ok(Text::Plain(v.to_owned()))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
-                let mut out = BTreeMap::new();
+                let mut out = StrMap::new();
                 while let Some((k, v)) = map.next_entry::<String, String>()? {
                     out.insert(k, v);
                 }
@@ -99,7 +100,7 @@ mod tests {
     use super::*;
 
     fn both() -> Text {
-        Text::Localized(BTreeMap::from([
+        Text::Localized(StrMap::from([
             ("en".to_string(), "Hello".to_string()),
             ("ja".to_string(), "こんにちは".to_string()),
         ]))

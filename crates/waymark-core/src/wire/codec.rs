@@ -5,10 +5,10 @@
 //! it: serde's generated visitors and a text parser weighed most of the agent's wasm, while
 //! this reader is a few hundred bytes per type and never parses text.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
+use crate::map::StrMap;
 use crate::pattern::{Matcher, PatternCompiler};
 
 /// Nesting beyond this (conditions, markdown, JSON values) is refused, so a hostile feed
@@ -343,30 +343,24 @@ impl<A: Wire, B: Wire> Wire for (A, B) {
     }
 }
 
-impl<K: Wire + Ord, V: Wire> Wire for BTreeMap<K, V> {
+/// Nothing: so a [`StrSet`](crate::map::StrSet) is written as its list of keys.
+impl Wire for () {
+    fn put(&self, _: &mut Writer) {}
+    fn get(_: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(())
+    }
+}
+
+impl<V: Wire> Wire for StrMap<V> {
     fn put(&self, w: &mut Writer) {
         w.pairs(self.len(), self.iter());
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let mut map = BTreeMap::new();
+        let mut map = StrMap::new();
         r.pairs(|k, v| {
             map.insert(k, v);
         })?;
         Ok(map)
-    }
-}
-
-impl<T: Wire + Ord> Wire for BTreeSet<T> {
-    fn put(&self, w: &mut Writer) {
-        w.list(self.iter());
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
-        let mut set = BTreeSet::new();
-        for _ in 0..n {
-            set.insert(T::get(r)?);
-        }
-        Ok(set)
     }
 }
 
@@ -436,6 +430,7 @@ pub(crate) use {record, tagged, unit_enum};
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::map::StrSet;
 
     fn round<T: Wire + PartialEq + fmt::Debug>(v: T) {
         let mut w = Writer::default();
@@ -457,8 +452,8 @@ mod tests {
         round(-0.5f64);
         round("日本語 ✓".to_string());
         round(Some(vec![true, false]));
-        round(BTreeMap::from([("a".to_string(), 1u32)]));
-        round(BTreeSet::from(["x".to_string()]));
+        round(StrMap::from([("a".to_string(), 1u32)]));
+        round(StrSet::from([("x".to_string(), ())]));
     }
 
     #[test]

@@ -221,7 +221,7 @@ fn deep_nesting_is_refused_before_it_can_exhaust_the_stack() {
 fn user_state_round_trips_and_old_or_damaged_state_is_refused() {
     let mut s = UserState::default();
     s.features.insert("export".into(), 3);
-    s.milestones.insert("m1".into());
+    s.milestones.add("m1".into());
     s.active = Some(crate::state::ActiveRun { guide: "g".into(), version: 2, step: 1, started: 5, seen: 9 });
     s.guides.insert(
         "g".into(),

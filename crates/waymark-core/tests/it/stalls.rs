@@ -102,7 +102,7 @@ fn dead_clicks_and_live_clicks() {
     let s = stalls(&sim);
     assert_eq!(s, vec![(StallKind::DeadClick, 2_500, 1, Some("#export".into()), None)]);
     assert_eq!(sim.count(|k| matches!(k, EventKind::FeatureUsed { feature } if feature == "export")), 2);
-    assert_eq!(sim.state.features["export"], 2);
+    assert_eq!(sim.state.features.get("export"), Some(&2));
 }
 
 // t(s): 0 invalid ── 2 invalid (2 within 3s) → stall
