@@ -66,7 +66,6 @@ pub(crate) struct Agent {
     config: Config,
     session: (String, u64, u64),
     engine: RefCell<Option<Engine>>,
-    guides: RefCell<Vec<Guide>>,
     who: RefCell<Identity>,
     ui: RefCell<Option<Ui>>,
     watches: RefCell<Watches>,
@@ -133,7 +132,6 @@ impl Agent {
             window,
             doc,
             engine: RefCell::new(None),
-            guides: RefCell::new(Vec::new()),
             who: RefCell::new(who),
             ui: RefCell::new(None),
             watches: RefCell::new(Watches::default()),
@@ -195,13 +193,12 @@ impl Agent {
             warn(&format!("waymark: guide skipped: {}", b.message));
             errors.push(Input::GuideError { guide: b.guide, message: b.message });
         }
-        *self.guides.borrow_mut() = feed.guides;
         let Some(ui) = Ui::new(&self.doc) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;
         };
         *self.ui.borrow_mut() = Some(ui);
-        self.build_engine();
+        self.build_engine(feed.guides);
         self.hook();
         for e in errors {
             self.push(e);
@@ -216,12 +213,12 @@ impl Agent {
     }
 
     /// A fresh engine for the identified user, resuming their persisted progress.
-    fn build_engine(&self) {
+    fn build_engine(&self, guides: Vec<Guide>) {
         let state = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
         let state = state.and_then(|s| from_base64(&self.window, &s)).map(|b| UserState::decode(&b));
         let (id, seed, next_seq) = self.session.clone();
         let engine = Engine::new(
-            self.guides.borrow().clone(),
+            guides,
             state.unwrap_or_default(),
             Session { id, seed, next_seq },
             StallConfig::default(),
@@ -280,11 +277,12 @@ impl Agent {
             }
         }
         *self.who.borrow_mut() = who.clone();
-        if changed_user && self.engine.borrow().is_some() {
+        // The new user's engine takes the guides over from the old one.
+        if changed_user && let Some(old) = self.engine.try_borrow_mut().ok().and_then(|mut e| e.take()) {
             if let Some(ui) = self.ui.borrow_mut().as_mut() {
                 ui.hide();
             }
-            self.build_engine();
+            self.build_engine(old.into_guides());
         } else {
             self.push(Input::Identify(who));
         }

@@ -226,6 +226,11 @@ impl Engine {
         &self.guides
     }
 
+    /// The guides back, to build the engine of another user without copying them.
+    pub fn into_guides(self) -> Vec<Guide> {
+        self.guides
+    }
+
     /// The sequence number the next event will get (persist it per session).
     pub fn next_seq(&self) -> u64 {
         self.seq
