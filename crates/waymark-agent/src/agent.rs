@@ -198,6 +198,9 @@ impl Agent {
             return;
         };
         *self.ui.borrow_mut() = Some(ui);
+        // Reading the feed and starting the engine (which queries the page, renders and
+        // lays out) run as two tasks, so neither becomes a long task for the host.
+        next_task(&self.window).await;
         self.build_engine(feed.guides);
         self.hook();
         for e in errors {
@@ -731,6 +734,14 @@ pub(crate) fn to_base64(window: &Window, bytes: &[u8]) -> Option<String> {
 pub(crate) fn from_base64(window: &Window, text: &str) -> Option<Vec<u8>> {
     let binary = window.atob(text).ok()?;
     Some(binary.chars().filter_map(|c| u8::try_from(u32::from(c)).ok()).collect())
+}
+
+/// Resolves in a new task: the page runs (input, rendering) before the agent goes on.
+async fn next_task(window: &Window) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 async fn fetch_bytes(window: &Window, url: &str) -> Result<Vec<u8>, String> {
