@@ -9,7 +9,7 @@
 //! `None`, then arms **one** timer for [`Engine::poll_timeout`]. Spurious or late timer
 //! calls are harmless. Time may be given in any order; it never goes backwards inside.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::duration::Millis;
 use crate::event::{EVENT_SCHEMA_VERSION, Event, EventKind, StallKind, event_id};
@@ -93,7 +93,7 @@ enum Phase {
     Showing { since: Millis, anchored: bool },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct WatchKey {
     selector: String,
     text: Option<String>,
@@ -158,19 +158,18 @@ impl WatchPlan {
 #[derive(Debug, Default)]
 struct Watches {
     keys: Vec<WatchKey>,
-    index: HashMap<WatchKey, WatchId>,
     current: Vec<WatchId>,
 }
 
 impl Watches {
+    /// Interning runs once, when the engine is built; a scan of the few hundred keys of
+    /// even 50 guides costs less there than a hash table's code costs in the agent's wasm.
     fn id(&mut self, key: WatchKey) -> WatchId {
-        if let Some(id) = self.index.get(&key) {
-            return *id;
-        }
-        let id = WatchId::try_from(self.keys.len()).unwrap_or(WatchId::MAX);
-        self.keys.push(key.clone());
-        self.index.insert(key, id);
-        id
+        let at = self.keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+            self.keys.push(key);
+            self.keys.len() - 1
+        });
+        WatchId::try_from(at).unwrap_or(WatchId::MAX)
     }
 
     fn selector(&self, id: WatchId) -> Option<&str> {
