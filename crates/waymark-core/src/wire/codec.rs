@@ -83,10 +83,18 @@ impl Writer {
 }
 
 /// Reads encoded values, remembering where it is for errors.
+///
+/// Errors are sticky: the first one is kept (with its offset) and from then on every read
+/// consumes nothing and returns a cheap default (0, `""`, an empty list), so a value is
+/// always built in straight-line code and the error is looked at once, by
+/// [`Reader::finish`]. Propagating a `Result` from every field instead gave each field an
+/// error branch and drop glue for the half-built value: some 25 KB of the agent's wasm.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: u8,
+    /// The first damage met, if any.
+    err: Option<WireError>,
     /// Compiles the patterns met on the way.
     pub(crate) patterns: &'a dyn PatternCompiler,
     /// The first pattern `patterns` refused since this was last cleared: not damage, but
@@ -109,95 +117,179 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn with_patterns(bytes: &'a [u8], patterns: &'a dyn PatternCompiler) -> Self {
-        Self { bytes, pos: 0, depth: 0, patterns, refused: None }
+        Self { bytes, pos: 0, depth: 0, err: None, patterns, refused: None }
     }
 
-    /// An error at the current position.
-    pub(crate) fn fail<T>(&self, what: &'static str) -> Result<T, WireError> {
-        Err(WireError { at: self.pos, what })
+    /// A whole `T` from `bytes` (which hold no patterns).
+    pub(crate) fn read<T: Wire>(bytes: &'a [u8]) -> Result<T, WireError> {
+        let mut r = Self::new(bytes);
+        let value = r.get();
+        r.finish(value)
     }
 
-    pub(crate) fn at_end(&self) -> bool {
-        self.pos >= self.bytes.len()
+    /// Records damage at the current position, unless damage was met before.
+    pub(crate) fn fail(&mut self, what: &'static str) {
+        self.fail_at(self.pos, what);
     }
 
-    /// `value`, once every byte has been read: what follows a whole value is damage.
-    pub(crate) fn finish<T>(&self, value: T) -> Result<T, WireError> {
-        if self.at_end() { Ok(value) } else { self.fail("trailing bytes") }
+    // Out of line: damage is rare, and every field type has a place that can fail.
+    #[cold]
+    #[inline(never)]
+    fn fail_at(&mut self, at: usize, what: &'static str) {
+        self.err.get_or_insert(WireError { at, what });
     }
 
-    pub(crate) fn byte(&mut self) -> Result<u8, WireError> {
-        let Some(&b) = self.bytes.get(self.pos) else { return self.fail("unexpected end") };
-        self.pos += 1;
-        Ok(b)
+    /// Whether damage was met: what was read since is defaults.
+    pub(crate) fn failed(&self) -> bool {
+        self.err.is_some()
     }
 
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        let Some(s) = self.pos.checked_add(n).and_then(|end| self.bytes.get(self.pos..end)) else {
-            return self.fail("unexpected end");
-        };
-        self.pos += n;
-        Ok(s)
+    /// `value`, unless damage was met or bytes follow it (what follows a whole value is
+    /// damage too).
+    pub(crate) fn finish<T>(mut self, value: T) -> Result<T, WireError> {
+        if self.pos < self.bytes.len() {
+            self.fail("trailing bytes");
+        }
+        match self.err {
+            None => Ok(value),
+            Some(e) => Err(e),
+        }
     }
 
-    pub(crate) fn uint(&mut self) -> Result<u64, WireError> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return Ok(v);
+    pub(crate) fn byte(&mut self) -> u8 {
+        match self.bytes.get(self.pos) {
+            Some(&b) if !self.failed() => {
+                self.pos += 1;
+                b
+            }
+            _ => {
+                self.fail("unexpected end");
+                0
             }
         }
-        self.fail("integer too long")
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> &'a [u8] {
+        match self.pos.checked_add(n).and_then(|end| self.bytes.get(self.pos..end)) {
+            Some(s) if !self.failed() => {
+                self.pos += n;
+                s
+            }
+            _ => {
+                self.fail("unexpected end");
+                &[]
+            }
+        }
+    }
+
+    pub(crate) fn uint(&mut self) -> u64 {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte();
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return if self.failed() { 0 } else { v };
+            }
+        }
+        self.fail("integer too long");
+        0
+    }
+
+    /// An integer that must not exceed `max`.
+    fn uint_upto(&mut self, max: u64) -> u64 {
+        let v = self.uint();
+        if v > max {
+            self.fail("integer out of range");
+            return 0;
+        }
+        v
+    }
+
+    /// A byte that must be 0 or 1.
+    fn flag(&mut self, what: &'static str) -> bool {
+        match self.byte() {
+            0 => false,
+            1 => true,
+            _ => {
+                self.fail(what);
+                false
+            }
+        }
     }
 
     /// A count of items that follow; it cannot exceed the bytes left (each item takes one).
-    pub(crate) fn len(&mut self) -> Result<usize, WireError> {
-        let n = self.uint()?;
+    pub(crate) fn len(&mut self) -> usize {
+        let n = self.uint();
         match usize::try_from(n) {
-            Ok(n) if n <= self.bytes.len().saturating_sub(self.pos) => Ok(n),
-            _ => self.fail("length beyond the end"),
+            Ok(n) if n <= self.bytes.len().saturating_sub(self.pos) => n,
+            _ => {
+                self.fail("length beyond the end");
+                0
+            }
         }
     }
 
-    pub(crate) fn str(&mut self) -> Result<&'a str, WireError> {
-        let n = self.len()?;
+    /// Whether another of the `left` items of a list is to be read: none is once damage
+    /// was met, so a count read before the damage cannot make defaults pile up.
+    pub(crate) fn more(&self, left: &mut usize) -> bool {
+        if *left == 0 || self.failed() {
+            return false;
+        }
+        *left -= 1;
+        true
+    }
+
+    fn str(&mut self) -> &'a str {
+        let n = self.len();
         let start = self.pos;
-        let bytes = self.take(n)?;
-        std::str::from_utf8(bytes).map_err(|_| WireError { at: start, what: "invalid UTF-8" })
+        match std::str::from_utf8(self.take(n)) {
+            Ok(s) => s,
+            Err(_) => {
+                self.fail_at(start, "invalid UTF-8");
+                ""
+            }
+        }
+    }
+
+    /// An owned string, in one function rather than one per type that holds strings.
+    pub(crate) fn string(&mut self) -> String {
+        self.str().to_string()
     }
 
     /// Reads what [`Writer::pairs`] wrote, handing each key and value to `insert` (one by
     /// one: collecting into a map sorts first, and each sort instance weighs kilobytes of
     /// wasm).
-    pub(crate) fn pairs<K: Wire, V: Wire>(&mut self, mut insert: impl FnMut(K, V)) -> Result<(), WireError> {
-        let n = self.len()?;
+    pub(crate) fn pairs<K: Wire, V: Wire>(&mut self, mut insert: impl FnMut(K, V)) {
+        let mut left = self.len();
         self.nested(|r| {
-            for _ in 0..n {
-                let k = r.get()?;
-                insert(k, r.get()?);
+            while r.more(&mut left) {
+                let k = r.get();
+                insert(k, r.get());
             }
-            Ok(())
-        })
+        });
     }
 
-    /// Runs `f` one nesting level deeper.
-    pub(crate) fn nested<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, WireError>,
-    ) -> Result<T, WireError> {
-        if self.depth >= MAX_DEPTH {
-            return self.fail("nested too deeply");
-        }
-        self.depth += 1;
+    /// Runs `f` one nesting level deeper. Past [`MAX_DEPTH`] it runs on a failed reader,
+    /// which reads nothing: lists stop at once and an enum reads its first variant, which
+    /// holds no more than a list, so the stack stops growing there.
+    pub(crate) fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.enter();
         let v = f(self);
         self.depth -= 1;
         v
     }
 
+    // Out of line: one copy serves every instance of `nested`.
+    #[inline(never)]
+    fn enter(&mut self) {
+        if self.depth >= MAX_DEPTH {
+            self.fail("nested too deeply");
+        }
+        self.depth += 1;
+    }
+
     /// Reads a `T`.
-    pub(crate) fn get<T: Wire>(&mut self) -> Result<T, WireError> {
+    pub(crate) fn get<T: Wire>(&mut self) -> T {
         T::get(self)
     }
 }
@@ -205,14 +297,15 @@ impl<'a> Reader<'a> {
 /// A value with a byte encoding.
 pub(crate) trait Wire: Sized {
     fn put(&self, w: &mut Writer);
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
+    /// Reads a value; on damage, whatever the failed [`Reader`] yields.
+    fn get(r: &mut Reader<'_>) -> Self;
 }
 
 impl Wire for u64 {
     fn put(&self, w: &mut Writer) {
         w.uint(*self);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.uint()
     }
 }
@@ -223,9 +316,8 @@ macro_rules! narrow_uint {
             fn put(&self, w: &mut Writer) {
                 w.uint(u64::from(*self));
             }
-            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-                let v = r.uint()?;
-                <$t>::try_from(v).or_else(|_| r.fail("integer out of range"))
+            fn get(r: &mut Reader<'_>) -> Self {
+                <$t>::try_from(r.uint_upto(<$t>::MAX.into())).unwrap_or(0)
             }
         }
     )*};
@@ -237,9 +329,9 @@ impl Wire for i64 {
     fn put(&self, w: &mut Writer) {
         w.uint(((*self << 1) ^ (*self >> 63)) as u64);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let v = r.uint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+    fn get(r: &mut Reader<'_>) -> Self {
+        let v = r.uint();
+        (v >> 1) as i64 ^ -((v & 1) as i64)
     }
 }
 
@@ -247,9 +339,11 @@ impl Wire for i32 {
     fn put(&self, w: &mut Writer) {
         i64::from(*self).put(w);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let v = i64::get(r)?;
-        i32::try_from(v).or_else(|_| r.fail("integer out of range"))
+    fn get(r: &mut Reader<'_>) -> Self {
+        i32::try_from(i64::get(r)).unwrap_or_else(|_| {
+            r.fail("integer out of range");
+            0
+        })
     }
 }
 
@@ -257,11 +351,9 @@ impl Wire for f64 {
     fn put(&self, w: &mut Writer) {
         w.0.extend_from_slice(&self.to_le_bytes());
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let b = r.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(f64::from_le_bytes(a))
+    fn get(r: &mut Reader<'_>) -> Self {
+        // A failed read gives no bytes, hence 0.
+        r.take(8).try_into().map_or(0.0, f64::from_le_bytes)
     }
 }
 
@@ -269,12 +361,8 @@ impl Wire for bool {
     fn put(&self, w: &mut Writer) {
         w.byte(u8::from(*self));
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.byte()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => r.fail("invalid bool"),
-        }
+    fn get(r: &mut Reader<'_>) -> Self {
+        r.flag("invalid bool")
     }
 }
 
@@ -282,8 +370,8 @@ impl Wire for String {
     fn put(&self, w: &mut Writer) {
         w.str(self);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        r.str().map(str::to_string)
+    fn get(r: &mut Reader<'_>) -> Self {
+        r.string()
     }
 }
 
@@ -297,12 +385,8 @@ impl<T: Wire> Wire for Option<T> {
             }
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.byte()? {
-            0 => Ok(None),
-            1 => T::get(r).map(Some),
-            _ => r.fail("invalid option tag"),
-        }
+    fn get(r: &mut Reader<'_>) -> Self {
+        r.flag("invalid option tag").then(|| T::get(r))
     }
 }
 
@@ -310,8 +394,8 @@ impl<T: Wire> Wire for Box<T> {
     fn put(&self, w: &mut Writer) {
         (**self).put(w);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        r.nested(T::get).map(Box::new)
+    fn get(r: &mut Reader<'_>) -> Self {
+        Box::new(r.nested(T::get))
     }
 }
 
@@ -319,16 +403,15 @@ impl<T: Wire> Wire for Vec<T> {
     fn put(&self, w: &mut Writer) {
         w.list(self.iter());
     }
-    // A plain loop: collecting `Result`s weighs more wasm per item type.
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
+    fn get(r: &mut Reader<'_>) -> Self {
+        let mut left = r.len();
         r.nested(|r| {
             // No `with_capacity(n)`: a hostile count would reserve n times the item size.
             let mut items = Vec::new();
-            for _ in 0..n {
-                items.push(T::get(r)?);
+            while r.more(&mut left) {
+                items.push(T::get(r));
             }
-            Ok(items)
+            items
         })
     }
 }
@@ -338,29 +421,28 @@ impl<A: Wire, B: Wire> Wire for (A, B) {
         w.put(&self.0);
         w.put(&self.1);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok((r.get()?, r.get()?))
+    fn get(r: &mut Reader<'_>) -> Self {
+        let a = r.get();
+        (a, r.get())
     }
 }
 
 /// Nothing: so a [`StrSet`](crate::map::StrSet) is written as its list of keys.
 impl Wire for () {
     fn put(&self, _: &mut Writer) {}
-    fn get(_: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(())
-    }
+    fn get(_: &mut Reader<'_>) -> Self {}
 }
 
 impl<V: Wire> Wire for StrMap<V> {
     fn put(&self, w: &mut Writer) {
         w.pairs(self.len(), self.iter());
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         let mut map = StrMap::new();
         r.pairs(|k, v| {
             map.insert(k, v);
-        })?;
-        Ok(map)
+        });
+        map
     }
 }
 
@@ -371,28 +453,32 @@ macro_rules! record {
             fn put(&self, w: &mut $crate::wire::codec::Writer) {
                 $( w.put(&self.$f); )*
             }
-            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Result<Self, $crate::wire::codec::WireError> {
-                Ok(Self { $( $f: r.get()?, )* })
+            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Self {
+                Self { $( $f: r.get(), )* }
             }
         }
     };
 }
 
 /// `Wire` for a fieldless enum: one byte, the variant's position in this list (so the list
-/// must only ever grow at its end).
+/// must only ever grow at its end). An unknown byte reads as the first variant (the
+/// reader has failed by then).
 macro_rules! unit_enum {
-    ($t:ident [ $($v:ident),* $(,)? ]) => {
+    ($t:ident [ $first:ident $(, $v:ident)* $(,)? ]) => {
         impl $crate::wire::codec::Wire for $t {
             fn put(&self, w: &mut $crate::wire::codec::Writer) {
-                const ALL: &[$t] = &[$($t::$v),*];
+                const ALL: &[$t] = &[$t::$first $(, $t::$v)*];
                 w.byte(ALL.iter().position(|v| v == self).unwrap_or(0) as u8);
             }
-            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Result<Self, $crate::wire::codec::WireError> {
-                const ALL: &[$t] = &[$($t::$v),*];
-                let b = r.byte()?;
+            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Self {
+                const ALL: &[$t] = &[$t::$first $(, $t::$v)*];
+                let b = r.byte();
                 match ALL.get(usize::from(b)) {
-                    Some(v) => Ok(*v),
-                    None => r.fail(concat!("unknown ", stringify!($t))),
+                    Some(v) => *v,
+                    None => {
+                        r.fail(concat!("unknown ", stringify!($t)));
+                        $t::$first
+                    }
                 }
             }
         }
@@ -402,12 +488,22 @@ macro_rules! unit_enum {
 /// `Wire` for an enum whose variants carry fields: a tag byte (given per variant, so
 /// variants can be reordered in the source without moving their codes), then the
 /// variant's fields in order. Variants are written `tag => Unit`, `tag => Tuple(a, b)` or
-/// `tag => Struct { a, b }` (every field named).
+/// `tag => Struct { a, b }` (every field named). An unknown tag reads as the first
+/// variant, its fields read from the failed reader; so that variant must not hold the
+/// enum itself other than in a list, or a failed read would recurse without end.
 macro_rules! tagged {
-    ($t:ident { $($tag:literal => $v:ident $( ( $($p:ident),* ) )? $( { $($f:ident),* } )?),* $(,)? }) => {
+    ($t:ident {
+        $tag0:literal => $v0:ident $( ( $($p0:ident),* ) )? $( { $($f0:ident),* } )?
+        $(, $tag:literal => $v:ident $( ( $($p:ident),* ) )? $( { $($f:ident),* } )?)* $(,)?
+    }) => {
         impl $crate::wire::codec::Wire for $t {
             fn put(&self, w: &mut $crate::wire::codec::Writer) {
                 match self {
+                    $t::$v0 $( ( $($p0),* ) )? $( { $($f0),* } )? => {
+                        w.byte($tag0);
+                        $( $( w.put($p0); )* )?
+                        $( $( w.put($f0); )* )?
+                    }
                     $( $t::$v $( ( $($p),* ) )? $( { $($f),* } )? => {
                         w.byte($tag);
                         $( $( w.put($p); )* )?
@@ -415,11 +511,16 @@ macro_rules! tagged {
                     } )*
                 }
             }
-            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Result<Self, $crate::wire::codec::WireError> {
-                Ok(match r.byte()? {
-                    $( $tag => $t::$v $( ( $( { let $p = r.get()?; $p } ),* ) )? $( { $($f: r.get()?),* } )?, )*
-                    _ => return r.fail(concat!("unknown ", stringify!($t))),
-                })
+            fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Self {
+                match r.byte() {
+                    $( $tag => $t::$v $( ( $( { let $p = r.get(); $p } ),* ) )? $( { $($f: r.get()),* } )?, )*
+                    tag => {
+                        if tag != $tag0 {
+                            r.fail(concat!("unknown ", stringify!($t)));
+                        }
+                        $t::$v0 $( ( $( { let $p0 = r.get(); $p0 } ),* ) )? $( { $($f0: r.get()),* } )?
+                    }
+                }
             }
         }
     };
@@ -435,9 +536,7 @@ mod tests {
     fn round<T: Wire + PartialEq + fmt::Debug>(v: T) {
         let mut w = Writer::default();
         w.put(&v);
-        let mut r = Reader::new(&w.0);
-        assert_eq!(r.get::<T>().ok(), Some(v));
-        assert!(r.at_end());
+        assert_eq!(Reader::read::<T>(&w.0).ok(), Some(v));
     }
 
     #[test]
@@ -458,11 +557,18 @@ mod tests {
 
     #[test]
     fn bad_bytes_are_located_errors_not_panics() {
-        let err = |bytes: &[u8]| Reader::new(bytes).get::<Vec<String>>().err();
+        let err = |bytes: &[u8]| Reader::read::<Vec<String>>(bytes).err();
         assert_eq!(err(&[]), Some(WireError { at: 0, what: "unexpected end" }));
         assert_eq!(err(&[200, 1]), Some(WireError { at: 2, what: "length beyond the end" }));
         assert_eq!(err(&[1, 2, 0xff, 0xfe]), Some(WireError { at: 2, what: "invalid UTF-8" }));
-        assert_eq!(Reader::new(&[0x80; 11]).get::<u64>().err().map(|e| e.what), Some("integer too long"));
-        assert_eq!(Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x10]).get::<u32>().err().map(|e| e.at), Some(5));
+        assert_eq!(Reader::read::<u64>(&[0x80; 11]).err().map(|e| e.what), Some("integer too long"));
+        assert_eq!(Reader::read::<u32>(&[0x80, 0x80, 0x80, 0x80, 0x10]).err().map(|e| e.at), Some(5));
+    }
+
+    #[test]
+    fn the_first_damage_is_the_one_reported() {
+        // Three options claimed, the second has tag 2; what follows is never read.
+        let err = Reader::read::<Vec<Option<u64>>>(&[3, 1, 5, 2, 9, 9]).err();
+        assert_eq!(err, Some(WireError { at: 4, what: "invalid option tag" }));
     }
 }

@@ -16,7 +16,7 @@ mod model;
 
 pub use codec::WireError;
 
-use codec::{Reader, Wire, Writer, record};
+use codec::{Reader, Writer, record};
 
 use crate::compile::{Loaded, SelectorCheck};
 use crate::diagnostic::Severity;
@@ -100,19 +100,21 @@ pub fn encode_feed(loaded: &Loaded) -> Vec<u8> {
 /// moved to [`Feed::broken`].
 pub fn decode_feed(bytes: &[u8], patterns: &dyn PatternCompiler) -> Result<Feed, WireError> {
     let mut r = Reader::with_patterns(bytes, patterns);
-    if r.take(3).ok() != Some(&FEED_MAGIC[..]) {
+    if r.take(3) != FEED_MAGIC {
         return Err(WireError { at: 0, what: "not a Waymark guide feed" });
     }
-    if r.byte()? != FEED_VERSION {
+    // A feed cut right after its magic is cut, not of another version.
+    if r.byte() != FEED_VERSION && !r.failed() {
         return Err(WireError {
             at: 3,
             what: "a guide feed of another version; serve the agent and feed of one release",
         });
     }
     let mut feed = Feed::default();
-    for _ in 0..r.len()? {
+    let mut left = r.len();
+    while r.more(&mut left) {
         r.refused = None;
-        let guide: Guide = r.get()?;
+        let guide: Guide = r.get();
         match r.refused.take() {
             None => feed.guides.push(guide),
             Some(why) => feed.broken.push(Broken {
@@ -125,7 +127,7 @@ pub fn decode_feed(bytes: &[u8], patterns: &dyn PatternCompiler) -> Result<Feed,
             }),
         }
     }
-    feed.broken.extend(r.get::<Vec<Broken>>()?);
+    feed.broken.extend(r.get::<Vec<Broken>>());
     r.finish(feed)
 }
 
@@ -138,9 +140,7 @@ pub(crate) fn encode_state(state: &UserState) -> Vec<u8> {
 
 /// Decodes a stored user state.
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<UserState, WireError> {
-    let mut r = Reader::new(bytes);
-    let state = UserState::get(&mut r)?;
-    r.finish(state)
+    Reader::read(bytes)
 }
 
 #[cfg(test)]

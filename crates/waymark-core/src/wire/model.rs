@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::codec::{Reader, Wire, WireError, Writer, record, tagged, unit_enum};
+use super::codec::{Reader, Wire, Writer, record, tagged, unit_enum};
 use crate::date::DateRef;
 use crate::duration::Duration;
 use crate::event::StallKind;
@@ -102,9 +102,12 @@ impl Wire for StallKind {
     fn put(&self, w: &mut Writer) {
         w.byte(self.code());
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let code = r.byte()?;
-        StallKind::from_code(code).map_or_else(|| r.fail("unknown StallKind"), Ok)
+    fn get(r: &mut Reader<'_>) -> Self {
+        let code = r.byte();
+        StallKind::from_code(code).unwrap_or_else(|| {
+            r.fail("unknown StallKind");
+            StallKind::Idle
+        })
     }
 }
 
@@ -112,8 +115,8 @@ impl Wire for Duration {
     fn put(&self, w: &mut Writer) {
         w.uint(self.0);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        r.uint().map(Duration)
+    fn get(r: &mut Reader<'_>) -> Self {
+        Duration(r.uint())
     }
 }
 
@@ -150,39 +153,45 @@ impl Wire for Value {
             }
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
+    fn get(r: &mut Reader<'_>) -> Self {
+        match r.byte() {
             0 => Value::Null,
             1 => Value::Bool(false),
             2 => Value::Bool(true),
-            3 => Value::Number(r.uint()?.into()),
-            4 => Value::Number(r.get::<i64>()?.into()),
-            5 => match Number::from_f64(r.get()?) {
+            3 => Value::Number(r.uint().into()),
+            4 => Value::Number(r.get::<i64>().into()),
+            5 => match Number::from_f64(r.get()) {
                 Some(n) => Value::Number(n),
-                None => return r.fail("number is not finite"),
+                None => {
+                    r.fail("number is not finite");
+                    Value::Null
+                }
             },
-            6 => Value::String(r.get()?),
-            7 => Value::Array(r.get()?),
+            6 => Value::String(r.string()),
+            7 => Value::Array(r.get()),
             8 => {
                 let mut map = Map::new();
                 r.pairs(|k, v| {
                     map.insert(k, v);
-                })?;
+                });
                 Value::Object(map)
             }
-            _ => return r.fail("unknown value"),
-        })
+            _ => {
+                r.fail("unknown value");
+                Value::Null
+            }
+        }
     }
 }
 
 /// A pattern is compiled with the reader's compiler; one it refuses is recorded against
 /// the guide being read (see [`Reader::refused`]), not a damaged feed.
-fn pattern(r: &mut Reader<'_>, source: String) -> Result<Option<Pattern>, WireError> {
+fn pattern(r: &mut Reader<'_>, source: String) -> Option<Pattern> {
     match Pattern::new(source, r.patterns) {
-        Ok(p) => Ok(Some(p)),
+        Ok(p) => Some(p),
         Err(e) => {
             r.refused.get_or_insert(e);
-            Ok(None)
+            None
         }
     }
 }
@@ -205,18 +214,21 @@ impl Wire for UrlMatcher {
             }
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(match r.byte()? {
-            0 => UrlMatcher::Exact(r.get()?),
-            1 => UrlMatcher::Prefix(r.get()?),
+    fn get(r: &mut Reader<'_>) -> Self {
+        match r.byte() {
+            0 => UrlMatcher::Exact(r.string()),
+            1 => UrlMatcher::Prefix(r.string()),
             // A refused pattern stands in as a rule that never matches; its guide is
             // dropped by `decode_feed`.
             2 => {
-                let source = r.get()?;
-                pattern(r, source)?.map_or(UrlMatcher::Exact(String::new()), UrlMatcher::Pattern)
+                let source = r.string();
+                pattern(r, source).map_or(UrlMatcher::Exact(String::new()), UrlMatcher::Pattern)
             }
-            _ => return r.fail("unknown page matcher"),
-        })
+            _ => {
+                r.fail("unknown page matcher");
+                UrlMatcher::Exact(String::new())
+            }
+        }
     }
 }
 
@@ -225,13 +237,13 @@ impl Wire for InputTest {
     fn put(&self, w: &mut Writer) {
         w.put(self.condition());
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let cond: InputCondition = r.get()?;
+    fn get(r: &mut Reader<'_>) -> Self {
+        let cond: InputCondition = r.get();
         match InputTest::compile(&cond, r.patterns) {
-            Ok(t) => Ok(t),
+            Ok(t) => t,
             Err(e) => {
                 r.refused.get_or_insert(e);
-                Ok(InputTest::uncompiled(cond))
+                InputTest::uncompiled(cond)
             }
         }
     }

@@ -213,7 +213,7 @@ fn deep_nesting_is_refused_before_it_can_exhaust_the_stack() {
         w.uint(1);
     }
     w.byte(0);
-    let err = Reader::new(&w.0).get::<serde_json::Value>().err();
+    let err = Reader::read::<serde_json::Value>(&w.0).err();
     assert_eq!(err.map(|e| e.what), Some("nested too deeply"));
 }
 
