@@ -286,7 +286,9 @@
     var out = { used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize };
     if (lib !== 'waymark') return Promise.resolve(out);
     return import(cfg.glueSrc).then(function (m) { return m.default(); }).then(function (w) {
-      out.wasm = w.memory.buffer.byteLength;
+      // The build shortens export names, so the memory is found by its type.
+      var mem = Object.keys(w).map(function (k) { return w[k]; }).filter(function (x) { return x instanceof WebAssembly.Memory; })[0];
+      out.wasm = mem.buffer.byteLength;
       return out;
     }, function (e) { out.wasmError = String(e); return out; });
   };

@@ -14,6 +14,7 @@ use gloo_render::AnimationFrame;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use waymark_core::json::Json;
 use waymark_core::{DismissHow, Engine, Guide, Identity, Input, Output, Session, StallConfig, UserState};
 use web_sys::{Document, Element, Window};
 
@@ -260,19 +261,12 @@ impl Agent {
         let mut who = self.who.borrow().clone();
         let changed_user = user.is_some() && user != who.user;
         who.user = user.or(who.user);
-        if let Some(serde_json::Value::Object(map)) = page::json_data(traits) {
+        if let Some(Json::Object(map)) = page::json_data(traits) {
             for (k, v) in map {
                 match (k.as_str(), v) {
-                    ("account", serde_json::Value::String(a)) => who.account = Some(a),
-                    ("locale", serde_json::Value::String(l)) => who.locale = l,
-                    ("account_traits", serde_json::Value::Object(t)) => {
-                        // Inserted, not collected: collecting into a map sorts first, and
-                        // a sort weighs kilobytes of wasm.
-                        who.account_traits.clear();
-                        for (k, v) in t {
-                            who.account_traits.insert(k, v);
-                        }
-                    }
+                    ("account", Json::String(a)) => who.account = Some(a),
+                    ("locale", Json::String(l)) => who.locale = l,
+                    ("account_traits", Json::Object(t)) => who.account_traits = t,
                     (_, v) => {
                         who.user_traits.insert(k, v);
                     }

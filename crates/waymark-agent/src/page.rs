@@ -1,11 +1,12 @@
 //! Reading the host page: configuration, element facts for watched selectors, what a
 //! click hit, and names for form fields. Read-only: nothing here changes the page.
 
-use serde_json::{Number, Value};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
+use waymark_core::json::Json;
+use waymark_core::map::StrMap;
 use waymark_core::pattern::{Matcher, PatternCompiler};
 use waymark_core::{Fact, Rect, SelectorCheck, Watch, WatchId};
 use web_sys::{Document, Element};
@@ -21,40 +22,33 @@ impl SelectorCheck for BrowserSelectors<'_> {
 
 /// A JS value as JSON data, the way `JSON.stringify` sees it (dates become strings,
 /// functions and `undefined` vanish), converted by walking the browser's own parse.
-pub(crate) fn json_data(v: &JsValue) -> Option<Value> {
+pub(crate) fn json_data(v: &JsValue) -> Option<Json> {
     let plain = js_sys::JSON::stringify(v).ok().and_then(|s| js_sys::JSON::parse(&String::from(s)).ok())?;
     convert(&plain, 32)
 }
 
-fn convert(v: &JsValue, depth: u8) -> Option<Value> {
+fn convert(v: &JsValue, depth: u8) -> Option<Json> {
     if let Some(s) = v.as_string() {
-        Some(Value::String(s))
+        Some(Json::String(s))
     } else if let Some(b) = v.as_bool() {
-        Some(Value::Bool(b))
+        Some(Json::Bool(b))
     } else if let Some(n) = v.as_f64() {
-        // Whole numbers stay integers, as serde_json reads them.
-        const EXACT: f64 = 9_007_199_254_740_992.0;
-        Some(if n.fract() == 0.0 && (0.0..EXACT).contains(&n) {
-            Value::from(n as u64)
-        } else if n.fract() == 0.0 && (-EXACT..0.0).contains(&n) {
-            Value::from(n as i64)
-        } else {
-            Number::from_f64(n).map_or(Value::Null, Value::Number)
-        })
+        // `JSON.stringify` already turned NaN and the infinities into null.
+        Some(if n.is_finite() { Json::Number(n) } else { Json::Null })
     } else if depth == 0 || v.is_null() || !v.is_object() {
-        Some(Value::Null)
+        Some(Json::Null)
     } else if js_sys::Array::is_array(v) {
-        Some(Value::Array(js_sys::Array::from(v).iter().filter_map(|i| convert(&i, depth - 1)).collect()))
+        Some(Json::Array(js_sys::Array::from(v).iter().filter_map(|i| convert(&i, depth - 1)).collect()))
     } else {
         let entries = js_sys::Object::entries(v.unchecked_ref());
-        let mut map = serde_json::Map::new();
+        let mut map = StrMap::new();
         for e in entries.iter() {
             let pair = js_sys::Array::from(&e);
             if let (Some(k), Some(val)) = (pair.get(0).as_string(), convert(&pair.get(1), depth - 1)) {
                 map.insert(k, val);
             }
         }
-        Some(Value::Object(map))
+        Some(Json::Object(map))
     }
 }
 

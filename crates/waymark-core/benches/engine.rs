@@ -118,8 +118,10 @@ fn main() {
     let who = Identity {
         user: Some("u".into()),
         account: Some("acme".into()),
-        user_traits: [("created_at".to_string(), serde_json::json!("2026-11-20"))].into_iter().collect(),
-        account_traits: [("plan".to_string(), serde_json::json!("trial"))].into_iter().collect(),
+        user_traits: [("created_at".to_string(), waymark_core::json::Json::from("2026-11-20"))]
+            .into_iter()
+            .collect(),
+        account_traits: [("plan".to_string(), waymark_core::json::Json::from("trial"))].into_iter().collect(),
         locale: "ja".into(),
     };
     engine.handle(now0, Input::Identify(who));

@@ -12,6 +12,7 @@ use crate::format::{
     Advance, ButtonAction, Condition, Goal, GuideSpec, Op, StepKind, StepSpec, Trigger, UrlRule,
 };
 use crate::guide::{Guide, InputTest, Step};
+use crate::json::Json;
 use crate::load::{Parsed, parse_source};
 use crate::locate::SourceMap;
 use crate::markdown;
@@ -554,7 +555,9 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
         (Op::Exists | Op::NotExists, None) => Operand::None,
         (Op::Exists | Op::NotExists, Some(_)) => return bad_operand(out, &vp, op, "no `value`"),
         (_, None) => return bad_operand(out, ptr, op, "a `value`"),
-        (Op::In | Op::NotIn, Some(Value::Array(items))) => Operand::List(items.clone()),
+        (Op::In | Op::NotIn, Some(Value::Array(items))) => {
+            Operand::List(items.iter().map(Json::from).collect())
+        }
         (Op::In | Op::NotIn, Some(_)) => return bad_operand(out, &vp, op, "a list of values"),
         (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Some(v)) => match v.as_f64() {
             Some(n) => Operand::Number(n),
@@ -575,7 +578,7 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
             let _ = v;
             return bad_operand(out, &vp, op, "a string, number or boolean");
         }
-        (_, Some(v)) => Operand::Value(v.clone()),
+        (_, Some(v)) => Operand::Value(Json::from(v)),
     };
     Some(Cond::Test { attr, op, operand })
 }

@@ -1,8 +1,7 @@
 //! Dates in audience conditions: calendar dates, RFC 3339 times, and times relative to now.
 
-use serde_json::Value;
-
 use crate::duration::{Duration, Millis};
+use crate::json::Json;
 
 /// A date operand: fixed, or relative to the time of evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,10 +40,11 @@ impl DateRef {
 }
 
 /// A trait value as an instant: a date string, or a number of milliseconds.
-pub(crate) fn value_millis(v: &Value) -> Option<Millis> {
+pub(crate) fn value_millis(v: &Json) -> Option<Millis> {
     match v {
-        Value::String(s) => parse_date(s).ok(),
-        Value::Number(n) => n.as_u64(),
+        Json::String(s) => parse_date(s).ok(),
+        // Whole, non-negative milliseconds (`Date.now()`); `as` saturates past u64.
+        Json::Number(n) if *n >= 0.0 && n.fract() == 0.0 => Some(*n as Millis),
         _ => None,
     }
 }

@@ -18,6 +18,7 @@ mod event_json;
 pub mod format;
 mod guide;
 mod io;
+pub mod json;
 mod load;
 mod locate;
 pub mod map;

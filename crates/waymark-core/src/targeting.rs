@@ -1,12 +1,10 @@
 //! Audience evaluation: page rules, user and account conditions, locales.
 
-use std::collections::BTreeMap;
-
-use serde_json::Value;
-
 use crate::date;
 use crate::duration::Millis;
 use crate::format::{Op, UrlRule};
+use crate::json::Json;
+use crate::map::StrMap;
 use crate::pattern::{Pattern, PatternCompiler};
 use crate::text::language;
 
@@ -88,9 +86,9 @@ pub struct Identity {
     /// Account id.
     pub account: Option<String>,
     /// User traits (`role`, `created_at`, ...).
-    pub user_traits: BTreeMap<String, Value>,
+    pub user_traits: StrMap<Json>,
     /// Account traits (`plan`, `seats`, ...).
-    pub account_traits: BTreeMap<String, Value>,
+    pub account_traits: StrMap<Json>,
     /// Locale tag (`en`, `ja-JP`).
     pub locale: String,
 }
@@ -127,15 +125,15 @@ impl Attr {
         }
     }
 
-    fn read(&self, who: &Identity) -> Option<Value> {
+    fn read(&self, who: &Identity) -> Option<Json> {
         match self {
-            Self::UserId => who.user.clone().map(Value::String),
-            Self::AccountId => who.account.clone().map(Value::String),
-            Self::Locale => Some(Value::String(who.locale.clone())),
+            Self::UserId => who.user.clone().map(Json::String),
+            Self::AccountId => who.account.clone().map(Json::String),
+            Self::Locale => Some(Json::String(who.locale.clone())),
             Self::UserTrait(t) => who.user_traits.get(t).cloned(),
             Self::AccountTrait(t) => who.account_traits.get(t).cloned(),
         }
-        .filter(|v| !v.is_null())
+        .filter(|v| *v != Json::Null)
     }
 }
 
@@ -143,8 +141,8 @@ impl Attr {
 #[derive(Clone, Debug)]
 pub(crate) enum Operand {
     None,
-    Value(Value),
-    List(Vec<Value>),
+    Value(Json),
+    List(Vec<Json>),
     Number(f64),
     Date(date::DateRef),
 }
@@ -161,7 +159,7 @@ impl Cond {
     }
 }
 
-fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool {
+fn test(actual: Option<&Json>, op: Op, operand: &Operand, now: Millis) -> bool {
     let Some(actual) = actual else {
         return op == Op::NotExists || op == Op::Ne || op == Op::NotIn;
     };
@@ -173,8 +171,8 @@ fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool 
         (Op::In, Operand::List(l)) => l.iter().any(|v| loose_eq(actual, v)),
         (Op::NotIn, Operand::List(l)) => !l.iter().any(|v| loose_eq(actual, v)),
         (Op::Contains, Operand::Value(v)) => match actual {
-            Value::String(s) => v.as_str().is_some_and(|needle| find(s, needle).is_some()),
-            Value::Array(items) => items.iter().any(|i| loose_eq(i, v)),
+            Json::String(s) => v.as_str().is_some_and(|needle| find(s, needle).is_some()),
+            Json::Array(items) => items.iter().any(|i| loose_eq(i, v)),
             _ => false,
         },
         (Op::StartsWith, Operand::Value(v)) => {
@@ -197,14 +195,14 @@ fn test(actual: Option<&Value>, op: Op, operand: &Operand, now: Millis) -> bool 
 }
 
 /// Equality that treats `"3"` and `3` alike, since traits often arrive as strings.
-fn loose_eq(a: &Value, b: &Value) -> bool {
+fn loose_eq(a: &Json, b: &Json) -> bool {
     a == b || matches!((number(a), number(b)), (Some(x), Some(y)) if x == y)
 }
 
-fn number(v: &Value) -> Option<f64> {
+fn number(v: &Json) -> Option<f64> {
     match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => crate::decimal::parse(s.trim()),
+        Json::Number(n) => Some(*n),
+        Json::String(s) => crate::decimal::parse(s.trim()),
         _ => None,
     }
 }
@@ -260,13 +258,13 @@ mod tests {
         Identity {
             user: Some("u1".into()),
             account: Some("acme".into()),
-            user_traits: BTreeMap::from([
-                ("role".to_string(), Value::from("admin")),
-                ("created_at".to_string(), Value::from("2026-11-20")),
+            user_traits: StrMap::from([
+                ("role".to_string(), Json::from("admin")),
+                ("created_at".to_string(), Json::from("2026-11-20")),
             ]),
-            account_traits: BTreeMap::from([
-                ("seats".to_string(), Value::from("12")),
-                ("tags".to_string(), serde_json::json!(["beta"])),
+            account_traits: StrMap::from([
+                ("seats".to_string(), Json::from("12")),
+                ("tags".to_string(), Json::Array(vec![Json::from("beta")])),
             ]),
             locale: "ja-JP".into(),
         }

@@ -4,18 +4,17 @@
 //! neither the validator nor the markdown parser; only patterns are recompiled on decode,
 //! because a compiled regex has no portable form.
 
-use serde_json::{Map, Number, Value};
-
 use super::codec::{Reader, Wire, Writer, record, tagged, unit_enum};
 use crate::date::DateRef;
 use crate::duration::Duration;
 use crate::event::StallKind;
 use crate::format::{
-    Advance, Audience, ButtonAction, ButtonSpec, Condition, FeatureSpec, Frequency, FrequencyMode, Goal,
-    GuideSpec, InputCondition, MilestoneSpec, MissingPolicy, MissingTarget, Op, Placement, StepKind,
-    StepSpec, TargetSpec, Trigger, UrlRule,
+    Advance, Audience, ButtonAction, ButtonSpec, FeatureSpec, Frequency, FrequencyMode, Goal, GuideSpec,
+    InputCondition, MilestoneSpec, MissingPolicy, MissingTarget, Op, Placement, StepKind, StepSpec,
+    TargetSpec, Trigger, UrlRule,
 };
 use crate::guide::{Guide, InputTest, Step};
+use crate::json::Json;
 use crate::markdown::{Block, Inline};
 use crate::pattern::Pattern;
 use crate::state::{ActiveRun, GuideRecord, UserState};
@@ -36,8 +35,6 @@ record!(GuideSpec {
     features,
     milestones
 });
-record!(Audience { urls, exclude_urls, when, locales });
-record!(Condition { all, any, not, attr, op, value });
 record!(Frequency { mode, cooldown });
 record!(StepSpec { id, kind, target, page, placement, title, body, buttons, advance, stall_after });
 record!(TargetSpec { selector, text, fallbacks, missing });
@@ -120,67 +117,68 @@ impl Wire for Duration {
     }
 }
 
-/// JSON values of conditions and traits. Numbers keep their kind (unsigned, signed,
-/// float) so equality after a round trip is exact.
-impl Wire for Value {
+/// The values conditions compare traits with.
+impl Wire for Json {
     fn put(&self, w: &mut Writer) {
         match self {
-            Value::Null => w.byte(0),
-            Value::Bool(b) => w.byte(if *b { 2 } else { 1 }),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    w.byte(3);
-                    w.uint(u);
-                } else if let Some(i) = n.as_i64() {
-                    w.byte(4);
-                    w.put(&i);
-                } else {
-                    w.byte(5);
-                    w.put(&n.as_f64().unwrap_or(0.0));
-                }
+            Json::Null => w.byte(0),
+            Json::Bool(b) => w.byte(if *b { 2 } else { 1 }),
+            Json::Number(n) => {
+                w.byte(3);
+                w.put(n);
             }
-            Value::String(s) => {
-                w.byte(6);
+            Json::String(s) => {
+                w.byte(4);
                 w.str(s);
             }
-            Value::Array(items) => {
-                w.byte(7);
+            Json::Array(items) => {
+                w.byte(5);
                 w.put(items);
             }
-            Value::Object(map) => {
-                w.byte(8);
-                w.pairs(map.len(), map.iter());
+            Json::Object(map) => {
+                w.byte(6);
+                w.put(map);
             }
         }
     }
     fn get(r: &mut Reader<'_>) -> Self {
         match r.byte() {
-            0 => Value::Null,
-            1 => Value::Bool(false),
-            2 => Value::Bool(true),
-            3 => Value::Number(r.uint().into()),
-            4 => Value::Number(r.get::<i64>().into()),
-            5 => match Number::from_f64(r.get()) {
-                Some(n) => Value::Number(n),
-                None => {
+            0 => Json::Null,
+            1 => Json::Bool(false),
+            2 => Json::Bool(true),
+            3 => {
+                let n: f64 = r.get();
+                if n.is_finite() {
+                    Json::Number(n)
+                } else {
                     r.fail("number is not finite");
-                    Value::Null
+                    Json::Null
                 }
-            },
-            6 => Value::String(r.string()),
-            7 => Value::Array(r.get()),
-            8 => {
-                let mut map = Map::new();
-                r.pairs(|k, v| {
-                    map.insert(k, v);
-                });
-                Value::Object(map)
             }
+            4 => Json::String(r.string()),
+            5 => Json::Array(r.get()),
+            6 => Json::Object(r.get()),
             _ => {
                 r.fail("unknown value");
-                Value::Null
+                Json::Null
             }
         }
+    }
+}
+
+/// The audience as the agent needs it: the raw `when` condition stays with the author's
+/// tools, and the engine runs its compiled form ([`Guide`]'s `when`), so a decoded spec has
+/// no `when`.
+impl Wire for Audience {
+    fn put(&self, w: &mut Writer) {
+        w.put(&self.urls);
+        w.put(&self.exclude_urls);
+        w.put(&self.locales);
+    }
+    fn get(r: &mut Reader<'_>) -> Self {
+        let urls = r.get();
+        let exclude_urls = r.get();
+        Audience { urls, exclude_urls, when: None, locales: r.get() }
     }
 }
 

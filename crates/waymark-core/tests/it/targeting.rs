@@ -1,6 +1,6 @@
 //! Audience and trigger evaluation through the engine.
 
-use serde_json::json;
+use waymark_core::json::Json;
 use waymark_core::{EventKind, Identity, Input};
 
 use crate::harness::Sim;
@@ -19,8 +19,8 @@ fn who(role: &str, seats: u32, locale: &str) -> Identity {
     Identity {
         user: Some("u1".into()),
         account: Some("acme".into()),
-        user_traits: [("role".to_string(), json!(role))].into_iter().collect(),
-        account_traits: [("seats".to_string(), json!(seats))].into_iter().collect(),
+        user_traits: [("role".to_string(), Json::from(role))].into_iter().collect(),
+        account_traits: [("seats".to_string(), Json::Number(seats.into()))].into_iter().collect(),
         locale: locale.into(),
     }
 }
