@@ -208,6 +208,27 @@ fn foreign_or_damaged_feeds_are_refused_with_a_place() {
 }
 
 #[test]
+fn condition_values_round_trip_and_bad_numbers_are_refused() {
+    use crate::json::Json;
+    use crate::map::StrMap;
+    let v = Json::Array(vec![
+        Json::Null,
+        Json::Bool(false),
+        Json::Bool(true),
+        Json::Number(-2.5),
+        Json::from("日本"),
+        Json::Object(StrMap::from([("k".to_string(), Json::Number(1.0))])),
+    ]);
+    let mut w = Writer::default();
+    w.put(&v);
+    assert_eq!(Reader::read::<Json>(&w.0), Ok(v));
+    let mut nan = vec![3];
+    nan.extend_from_slice(&f64::NAN.to_le_bytes());
+    assert_eq!(Reader::read::<Json>(&nan).err().map(|e| e.what), Some("number is not finite"));
+    assert_eq!(Reader::read::<Json>(&[9]).err(), Some(WireError { at: 1, what: "unknown value" }));
+}
+
+#[test]
 fn deep_nesting_is_refused_before_it_can_exhaust_the_stack() {
     // A value that is an array in an array ... 10,000 deep.
     let mut w = Writer::default();
