@@ -6,7 +6,6 @@
 //! callback that calls back into the agent never re-enters the engine.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_events::{EventListener, EventListenerOptions};
@@ -70,7 +69,8 @@ pub(crate) struct Agent {
     who: RefCell<Identity>,
     ui: RefCell<Option<Ui>>,
     watches: RefCell<Watches>,
-    queue: RefCell<VecDeque<Job>>,
+    /// A few jobs at a time: a list, as `VecDeque` would be code of its own in the wasm.
+    queue: RefCell<Vec<Job>>,
     busy: Cell<bool>,
     consent: Cell<bool>,
     href: RefCell<String>,
@@ -136,7 +136,7 @@ impl Agent {
             who: RefCell::new(who),
             ui: RefCell::new(None),
             watches: RefCell::new(Watches::default()),
-            queue: RefCell::new(VecDeque::new()),
+            queue: RefCell::new(Vec::new()),
             busy: Cell::new(false),
             consent: Cell::new(!dnt),
             callbacks: RefCell::new(Vec::new()),
@@ -232,8 +232,8 @@ impl Agent {
         self.href.borrow_mut().clear();
         let who = self.who.borrow().clone();
         let mut q = self.queue.borrow_mut();
-        q.push_front(Job::Input(Input::Page { url: self.window.location().href().unwrap_or_default() }));
-        q.push_front(Job::Input(Input::Identify(who)));
+        let page = Input::Page { url: self.window.location().href().unwrap_or_default() };
+        q.splice(0..0, [Job::Input(Input::Identify(who)), Job::Input(page)]);
         drop(q);
         *self.href.borrow_mut() = self.window.location().href().unwrap_or_default();
         self.drive();
@@ -251,7 +251,7 @@ impl Agent {
     /// Queues an observation and runs the queue.
     pub(crate) fn push(&self, input: Input) {
         if let Ok(mut q) = self.queue.try_borrow_mut() {
-            q.push_back(Job::Input(input));
+            q.push(Job::Input(input));
         }
         self.drive();
     }
@@ -305,7 +305,7 @@ impl Agent {
         }
         loop {
             let job = match self.queue.try_borrow_mut() {
-                Ok(mut q) => q.pop_front(),
+                Ok(mut q) => (!q.is_empty()).then(|| q.remove(0)),
                 Err(_) => None,
             };
             let Some(job) = job else { break };
@@ -314,7 +314,7 @@ impl Agent {
                 let Some(engine) = engine.as_mut() else {
                     // Not loaded yet: keep the work for when the engine exists.
                     if let (Job::Input(i), Ok(mut q)) = (job, self.queue.try_borrow_mut()) {
-                        q.push_front(Job::Input(i));
+                        q.insert(0, Job::Input(i));
                     }
                     break;
                 };
@@ -356,7 +356,7 @@ impl Agent {
                 // The selectors may read other attributes than the last set did.
                 self.observe();
                 if let Ok(mut q) = self.queue.try_borrow_mut() {
-                    q.push_back(Job::Input(Input::Facts(facts)));
+                    q.push(Job::Input(Input::Facts(facts)));
                 }
             }
             Output::Persist(state) => {
@@ -434,7 +434,7 @@ impl Agent {
                                 *t = None;
                             }
                             if let Ok(mut q) = a.queue.try_borrow_mut() {
-                                q.push_back(Job::Timeout);
+                                q.push(Job::Timeout);
                             }
                             a.drive();
                         }
@@ -549,9 +549,9 @@ impl Agent {
             }
             // One DomChanged per frame is all the engine needs.
             if let Ok(mut q) = a.queue.try_borrow_mut()
-                && !matches!(q.back(), Some(Job::Input(Input::DomChanged)))
+                && !matches!(q.last(), Some(Job::Input(Input::DomChanged)))
             {
-                q.push_back(Job::Input(Input::DomChanged));
+                q.push(Job::Input(Input::DomChanged));
             }
             a.schedule_frame();
         });

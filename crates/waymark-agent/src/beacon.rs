@@ -20,7 +20,6 @@
 //!   envelope. Without consent nothing is stored or sent, and what was queued is cleared.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -82,7 +81,7 @@ pub(crate) struct Beacon {
     enabled: bool,
     backend: Backend,
     role: Role,
-    items: VecDeque<Item>,
+    items: Vec<Item>,
     next_id: u32,
     generation: u32,
     /// Other tabs changed the durable queue since it was last read.
@@ -118,7 +117,7 @@ pub(crate) fn start(url: String, key: String, consent: bool) -> Shared {
         enabled: false,
         backend: Backend::Closed,
         role: Role::Waiting,
-        items: VecDeque::new(),
+        items: Vec::new(),
         next_id: 0,
         generation: 0,
         dirty: true,
@@ -262,15 +261,19 @@ pub(crate) fn push(cell: &Shared, json: String) {
         write(cell, &mut b, &store, id, &json);
     }
     let born = b.generation;
-    b.items.push_back(Item { id, key: None, json, born });
+    b.items.push(Item { id, key: None, json, born });
     // Memory stays bounded too; IndexedDB's copy is trimmed (and counted) when read.
-    let mut bytes = b.bytes();
-    while b.items.len() > MAX_QUEUED || bytes > MAX_QUEUED_BYTES {
-        let Some(old) = b.items.pop_front() else { break };
+    let (mut bytes, mut over) = (b.bytes(), 0);
+    while b.items.len() - over > MAX_QUEUED || bytes > MAX_QUEUED_BYTES {
+        let Some(old) = b.items.get(over) else { break };
         bytes -= old.json.len();
+        over += 1;
+    }
+    if over > 0 {
+        b.items.drain(..over);
         match b.backend {
             Backend::Idb(_) => b.dirty = true,
-            _ => b.dropped += 1,
+            _ => b.dropped += over as u32,
         }
     }
     drop(b);
@@ -345,7 +348,7 @@ fn merge(b: &mut Beacon, mut loaded: Vec<Stored>, generation: u32) {
     b.gone.retain(|k| loaded.iter().any(|s| s.key == *k));
     loaded.retain(|s| !b.gone.contains(&s.key));
     let mut held: Vec<Option<Item>> = b.items.drain(..).map(Some).collect();
-    let mut items = VecDeque::with_capacity(loaded.len());
+    let mut items = Vec::with_capacity(loaded.len());
     // Both are in key order: each search starts after the last match.
     let mut from = 0;
     for s in loaded {
@@ -360,7 +363,7 @@ fn merge(b: &mut Beacon, mut loaded: Vec<Stored>, generation: u32) {
             }
         };
         from = at.map_or(from, |j| j + 1);
-        items.push_back(item);
+        items.push(item);
     }
     // What was queued while the store was read stays, in order; the rest left the store.
     items.extend(held.into_iter().flatten().filter(|i| i.born > generation));

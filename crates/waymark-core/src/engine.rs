@@ -9,8 +9,6 @@
 //! `None`, then arms **one** timer for [`Engine::poll_timeout`]. Spurious or late timer
 //! calls are harmless. Time may be given in any order; it never goes backwards inside.
 
-use std::collections::VecDeque;
-
 use crate::duration::Millis;
 use crate::event::{EVENT_SCHEMA_VERSION, Event, EventKind, StallKind, event_id};
 use crate::format::{Advance, ButtonAction, FrequencyMode, Goal, MissingPolicy, StepKind, Trigger};
@@ -63,7 +61,8 @@ pub struct Engine {
     fired: Vec<bool>,
     detectors: Detectors,
     counted_events: StrSet,
-    outputs: VecDeque<Output>,
+    /// A handful at a time: a list, as `VecDeque` would be code of its own in the wasm.
+    outputs: Vec<Output>,
 }
 
 #[derive(Debug)]
@@ -216,7 +215,7 @@ impl Engine {
             fired: Vec::new(),
             detectors: Detectors::default(),
             counted_events,
-            outputs: VecDeque::new(),
+            outputs: Vec::new(),
         }
     }
 
@@ -242,7 +241,7 @@ impl Engine {
 
     /// The next decision, or `None` when drained.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        (!self.outputs.is_empty()).then(|| self.outputs.remove(0))
     }
 
     /// When [`Engine::handle_timeout`] should next be called, if ever.
@@ -534,7 +533,7 @@ impl Engine {
             ButtonAction::Dismiss => self.dismiss(DismissHow::Button),
             ButtonAction::Link => {
                 if let Some(url) = &b.url {
-                    self.outputs.push_back(Output::Open(url.clone()));
+                    self.outputs.push(Output::Open(url.clone()));
                 }
             }
             ButtonAction::Goto => {
@@ -565,7 +564,7 @@ impl Engine {
     fn start_by_id(&mut self, id: &str, preview: bool) {
         match self.guides.iter().position(|g| g.spec.id == id) {
             Some(gi) => self.start(gi, if preview { "preview" } else { "manual" }, true),
-            None => self.outputs.push_back(Output::Warning(format!("waymark: no guide has the id `{id}`"))),
+            None => self.outputs.push(Output::Warning(format!("waymark: no guide has the id `{id}`"))),
         }
     }
 
@@ -737,7 +736,7 @@ impl Engine {
             self.emit(Some(gi), Some(step), EventKind::StepShown { index, anchored });
         }
         if let Some(view) = self.view(anchored) {
-            self.outputs.push_back(Output::Show(Box::new(view)));
+            self.outputs.push(Output::Show(Box::new(view)));
         }
     }
 
@@ -747,7 +746,7 @@ impl Engine {
             return;
         };
         if let (Some(g), Some(s)) = (self.guides.get(run.guide), self.step_spec_of_run()) {
-            self.outputs.push_back(Output::Hide { guide: g.spec.id.clone(), step: s.id.clone() });
+            self.outputs.push(Output::Hide { guide: g.spec.id.clone(), step: s.id.clone() });
         }
     }
 
@@ -1044,7 +1043,7 @@ impl Engine {
             step,
             kind,
         };
-        self.outputs.push_back(Output::Event(Box::new(event)));
+        self.outputs.push(Output::Event(Box::new(event)));
     }
 
     // ----- after every input ----------------------------------------------------------
@@ -1092,7 +1091,7 @@ impl Engine {
         self.publish_watches();
         if self.dirty {
             self.dirty = false;
-            self.outputs.push_back(Output::Persist(Box::new(self.state.clone())));
+            self.outputs.push(Output::Persist(Box::new(self.state.clone())));
         }
     }
 
@@ -1140,7 +1139,7 @@ impl Engine {
                 })
                 .collect();
             self.watches.current = ids;
-            self.outputs.push_back(Output::Watch(list));
+            self.outputs.push(Output::Watch(list));
         }
     }
 

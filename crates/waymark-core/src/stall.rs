@@ -3,8 +3,6 @@
 //! progress (idle on a step, back-and-forth, U-turns, dismissals, abandonment) live with
 //! the run in [`crate::engine`] and read their thresholds from the same [`StallConfig`].
 
-use std::collections::VecDeque;
-
 use crate::duration::{Duration, Millis};
 use crate::event::StallKind;
 
@@ -76,8 +74,9 @@ struct Click {
 #[derive(Debug, Default)]
 pub(crate) struct Detectors {
     burst: Vec<Click>,
-    dead: VecDeque<Click>,
-    pages: VecDeque<(String, Millis)>,
+    // At most 16 and 5 items: lists, as `VecDeque` would be code of its own in the wasm.
+    dead: Vec<Click>,
+    pages: Vec<(String, Millis)>,
     invalid: Vec<(String, Millis)>,
 }
 
@@ -103,9 +102,9 @@ impl Detectors {
         let ended = if continues { None } else { self.end_burst(cfg) };
         if actionable {
             if self.dead.len() == MAX_PENDING_DEAD {
-                self.dead.pop_front();
+                self.dead.remove(0);
             }
-            self.dead.push_back(click.clone());
+            self.dead.push(click.clone());
         }
         self.burst.push(click);
         ended
@@ -134,12 +133,12 @@ impl Detectors {
         if self.burst.last().is_some_and(|c| now >= c.at + cfg.rage_gap.as_ms()) {
             out.extend(self.end_burst(cfg));
         }
-        while let Some(c) = self.dead.front() {
+        while let Some(c) = self.dead.first() {
             if now < c.at + cfg.dead_click.as_ms() {
                 break;
             }
             let target = c.target.clone();
-            self.dead.pop_front();
+            self.dead.remove(0);
             out.push(Detected {
                 kind: StallKind::DeadClick,
                 duration: cfg.dead_click.as_ms(),
@@ -153,19 +152,19 @@ impl Detectors {
     /// The next deadline of a detector.
     pub(crate) fn next_deadline(&self, cfg: &StallConfig) -> Option<Millis> {
         let burst = self.burst.last().map(|c| c.at + cfg.rage_gap.as_ms());
-        let dead = self.dead.front().map(|c| c.at + cfg.dead_click.as_ms());
+        let dead = self.dead.first().map(|c| c.at + cfg.dead_click.as_ms());
         [burst, dead].into_iter().flatten().min()
     }
 
     /// A page view; reports A→B→A→B within the ping-pong window.
     pub(crate) fn page(&mut self, cfg: &StallConfig, now: Millis, path: &str) -> Option<Detected> {
         self.dead.clear();
-        if self.pages.back().is_some_and(|(p, _)| p == path) {
+        if self.pages.last().is_some_and(|(p, _)| p == path) {
             return None;
         }
-        self.pages.push_back((path.to_string(), now));
+        self.pages.push((path.to_string(), now));
         if self.pages.len() > 4 {
-            self.pages.pop_front();
+            self.pages.remove(0);
         }
         let p: Vec<&(String, Millis)> = self.pages.iter().collect();
         if let [a, b, c, d] = p.as_slice()
@@ -175,7 +174,7 @@ impl Detectors {
         {
             let duration = now.saturating_sub(a.1);
             self.pages.clear();
-            self.pages.push_back((path.to_string(), now));
+            self.pages.push((path.to_string(), now));
             return Some(Detected { kind: StallKind::PagePingPong, duration, count: 4, target: None });
         }
         None
