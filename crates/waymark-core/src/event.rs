@@ -217,7 +217,12 @@ pub(crate) fn event_id(ts: Millis, seed: u64, seq: u64) -> String {
     for (dst, src) in bytes.iter_mut().zip(a.to_le_bytes().into_iter().chain(b.to_le_bytes())) {
         *dst = src;
     }
-    uuid::Builder::from_unix_timestamp_millis(ts, &bytes).into_uuid().hyphenated().to_string()
+    let id = uuid::Builder::from_unix_timestamp_millis(ts, &bytes).into_uuid();
+    // Encoded into a buffer rather than through `Display`, which costs the agent's wasm
+    // uuid's formatting code.
+    let mut buf = uuid::Uuid::encode_buffer();
+    let text: &str = id.hyphenated().encode_lower(&mut buf);
+    text.to_owned()
 }
 
 /// A bijective 64-bit mixer (SplitMix64's finaliser): distinct inputs give distinct outputs.
