@@ -104,14 +104,22 @@ impl Store {
         dropped: Option<(Arc<str>, Millis, u32)>,
     ) -> Result<Written, String> {
         let (done, result) = oneshot::channel();
-        let writer = self.writer.clone();
-        // The channel is bounded: when the disk falls behind, handlers wait here (off the
-        // async threads) instead of queueing without limit.
-        tokio::task::spawn_blocking(move || writer.send(Job { rows, dropped, done }))
-            .await
-            .map_err(|e| format!("the store's queue failed: {e}"))?
-            .map_err(|_| "the store's writer has stopped".to_string())?;
-        result.await.map_err(|_| "the store's writer has stopped".to_string())?
+        let stopped = || "the store's writer has stopped".to_string();
+        match self.writer.try_send(Job { rows, dropped, done }) {
+            Ok(()) => {}
+            // The channel is bounded: when the disk falls behind, handlers wait here (off
+            // the async threads) instead of queueing without limit. Otherwise the batch is
+            // handed over at once, without a blocking-pool hop.
+            Err(mpsc::TrySendError::Full(job)) => {
+                let writer = self.writer.clone();
+                tokio::task::spawn_blocking(move || writer.send(job))
+                    .await
+                    .map_err(|e| format!("the store's queue failed: {e}"))?
+                    .map_err(|_| stopped())?;
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
+        }
+        result.await.map_err(|_| stopped())?
     }
 
     /// A read-only connection (readers never block the writer in WAL mode).
