@@ -48,7 +48,8 @@ pub struct Engine {
     page_seen: bool,
     visible: bool,
     last_activity: Millis,
-    /// The last fact per watch id (ids are dense indices into the watch keys).
+    /// The last fact per watch id (ids are dense indices into the watch keys, all interned
+    /// when the engine is built).
     facts: Vec<Option<Fact>>,
     watches: Watches,
     plan: WatchPlan,
@@ -193,6 +194,7 @@ impl Engine {
         }
         let mut watches = Watches::default();
         let plan = WatchPlan::new(&guides, &mut watches);
+        let fired = vec![false; guides.len()];
         Self {
             guides,
             cfg,
@@ -206,13 +208,13 @@ impl Engine {
             page_seen: false,
             visible: true,
             last_activity: 0,
-            facts: Vec::new(),
+            facts: vec![None; watches.keys.len()],
             watches,
             plan,
             run: None,
             suspended: None,
             queue: Vec::new(),
-            fired: Vec::new(),
+            fired,
             detectors: Detectors::default(),
             counted_events,
             outputs: Vec::new(),
@@ -366,8 +368,8 @@ impl Engine {
         }
         let old = std::mem::replace(&mut self.path, path.clone());
         self.page_seen = true;
-        self.facts.clear();
-        self.fired.clear();
+        self.facts.fill(None);
+        self.fired.fill(false);
         self.emit(None, None, EventKind::PageView);
         if let Some(d) = self.detectors.page(&self.cfg, self.now, &path) {
             self.stall(d);
@@ -408,15 +410,8 @@ impl Engine {
 
     fn facts_in(&mut self, facts: Vec<Fact>) {
         for f in facts {
-            let i = f.watch as usize;
-            // Only ids the engine handed out: a stray id must not size the table.
-            if i >= self.watches.keys.len() {
-                continue;
-            }
-            if self.facts.len() <= i {
-                self.facts.resize(i + 1, None);
-            }
-            if let Some(slot) = self.facts.get_mut(i) {
+            // Only ids the engine handed out have a slot; a stray one is ignored.
+            if let Some(slot) = self.facts.get_mut(f.watch as usize) {
                 *slot = Some(f);
             }
         }
@@ -1187,15 +1182,12 @@ impl Engine {
         watch.copied().flatten().and_then(|id| self.fact(id)).is_some_and(|f| f.present && f.visible)
     }
 
-    /// The current step's entry in a per-guide, per-step table of the plan.
+    /// The last fact about watch `id` on this page view.
     fn fact(&self, id: WatchId) -> Option<&Fact> {
         self.facts.get(id as usize)?.as_ref()
     }
 
     fn fire(&mut self, gi: usize) {
-        if self.fired.len() <= gi {
-            self.fired.resize(gi + 1, false);
-        }
         if let Some(f) = self.fired.get_mut(gi) {
             *f = true;
         }
@@ -1205,6 +1197,7 @@ impl Engine {
         self.fired.get(gi).copied().unwrap_or(false)
     }
 
+    /// The current step's entry in a per-guide, per-step table of the plan.
     fn run_plan(&self, table: &[Vec<Option<WatchId>>]) -> Option<WatchId> {
         let run = self.run.as_ref()?;
         table.get(run.guide)?.get(run.step).copied().flatten()
