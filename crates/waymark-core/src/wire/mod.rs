@@ -44,6 +44,16 @@ pub struct Broken {
 
 record!(Broken { guide, message });
 
+impl Broken {
+    /// Guide `g`, left out because of `why`, named the way the loader's messages name it.
+    fn of(g: &Guide, why: &str) -> Self {
+        Broken {
+            guide: Some(g.id().to_string()),
+            message: format!("{}: guide `{}`: {why}", g.source, g.id()),
+        }
+    }
+}
+
 /// A decoded feed.
 #[derive(Debug, Default)]
 pub struct Feed {
@@ -60,14 +70,9 @@ impl Feed {
         for g in std::mem::take(&mut self.guides) {
             match g.selectors().into_iter().find_map(|s| check.check(s).err().map(|e| (s, e))) {
                 None => self.guides.push(g),
-                Some((selector, why)) => self.broken.push(Broken {
-                    guide: Some(g.id().to_string()),
-                    message: format!(
-                        "{}: guide `{}`: invalid selector `{selector}`: {why}",
-                        g.source,
-                        g.id()
-                    ),
-                }),
+                Some((selector, why)) => {
+                    self.broken.push(Broken::of(&g, &format!("invalid selector `{selector}`: {why}")))
+                }
             }
         }
     }
@@ -118,14 +123,9 @@ pub fn decode_feed(bytes: &[u8], patterns: &dyn PatternCompiler) -> Result<Feed,
         let guide: Guide = r.get();
         match r.refused.take() {
             None => feed.guides.push(guide),
-            Some(why) => feed.broken.push(Broken {
-                guide: Some(guide.id().to_string()),
-                message: format!(
-                    "{}: guide `{}`: a pattern this page cannot use: {why}",
-                    guide.source,
-                    guide.id()
-                ),
-            }),
+            Some(why) => {
+                feed.broken.push(Broken::of(&guide, &format!("a pattern this page cannot use: {why}")))
+            }
         }
     }
     feed.broken.extend(r.get::<Vec<Broken>>());
