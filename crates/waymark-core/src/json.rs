@@ -33,14 +33,6 @@ impl Json {
             _ => None,
         }
     }
-
-    /// The number, when this is one.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Json::Number(n) => Some(*n),
-            _ => None,
-        }
-    }
 }
 
 impl From<&str> for Json {
