@@ -34,7 +34,9 @@ const map = JSON.parse(out.slice(out.indexOf('{')));
 let glue = readFileSync(gluePath, 'utf8');
 const key = (s) => JSON.stringify(s);
 const identifier = /^[A-Za-z_$][\w$]*$/;
-const replaceAll = (re, to, what) => {
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Replaces the first match; finding none means the glue is not what this script expects.
+const replaceOnce = (re, to, what) => {
   const before = glue;
   glue = glue.replace(re, to);
   if (glue === before) fail(`${what} not found in ${gluePath}`);
@@ -44,13 +46,13 @@ const replaceAll = (re, to, what) => {
 const oldModules = new Set(map.imports.map(([module]) => module));
 if (oldModules.size !== 1) fail(`expected imports from one module, found ${[...oldModules].join(', ')}`);
 for (const [, name, short] of map.imports) {
-  replaceAll(new RegExp(`(^|[\\s{,])${name}(\\s*:)`, 'm'), `$1${key(short)}$2`, `import ${name}`);
+  replaceOnce(new RegExp(`(^|[\\s{,])${escape(name)}(\\s*:)`, 'm'), `$1${key(short)}$2`, `import ${name}`);
 }
 
 // Exports: every `wasm.NAME` the glue reads.
 for (const [name, short] of map.exports) {
   const to = identifier.test(short) ? `wasm.${short}` : `wasm[${key(short)}]`;
-  glue = glue.replace(new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}\\b`, 'g'), to);
+  glue = glue.replace(new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g'), to);
 }
 
 // The check: instantiate-level agreement between the two files.
@@ -61,8 +63,7 @@ if (wanted.size !== 1) fail(`the wasm imports from ${wanted.size} modules`);
 const [wasmModule] = wanted;
 const [oldModule] = oldModules;
 // The import object is handed over keyed by module name.
-replaceAll(`${key(oldModule)}:`, `${key(wasmModule)}:`, `module ${oldModule}`);
-writeFileSync(gluePath, glue);
+replaceOnce(`${key(oldModule)}:`, `${key(wasmModule)}:`, `module ${oldModule}`);
 for (const i of imports) {
   if (!glue.includes(`${key(i.name)}:`)) fail(`the glue does not provide import ${i.name}`);
 }
@@ -71,3 +72,4 @@ for (const m of glue.matchAll(/\bwasm(?:\.([A-Za-z_$][\w$]*)|\[("[^"]*")\])/g)) 
   const name = m[1] ?? JSON.parse(m[2]);
   if (!exported.has(name)) fail(`the glue uses wasm.${name}, which the wasm does not export`);
 }
+writeFileSync(gluePath, glue);
