@@ -229,13 +229,12 @@ impl Agent {
         );
         *self.engine.borrow_mut() = Some(engine);
         self.watches.borrow_mut().resend();
-        self.href.borrow_mut().clear();
         let who = self.who.borrow().clone();
+        let href = self.window.location().href().unwrap_or_default();
+        *self.href.borrow_mut() = href.clone();
         let mut q = self.queue.borrow_mut();
-        let page = Input::Page { url: self.window.location().href().unwrap_or_default() };
-        q.splice(0..0, [Job::Input(Input::Identify(who)), Job::Input(page)]);
+        q.splice(0..0, [Job::Input(Input::Identify(who)), Job::Input(Input::Page { url: href })]);
         drop(q);
-        *self.href.borrow_mut() = self.window.location().href().unwrap_or_default();
         self.drive();
     }
 
