@@ -5,6 +5,7 @@
 //! or `sendBeacon`) in `localStorage`, so what was posted is counted in the page, not at
 //! the collector (which deduplicates).
 
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 
@@ -131,23 +132,11 @@ fn check_posted_once(posts: &[Post]) -> Result<()> {
     Ok(())
 }
 
-/// How many events the agent's IndexedDB queue of `e2e-key` holds (`None`: no database).
-async fn idb_queued(h: &Harness) -> Result<Option<u64>> {
+/// How many events the agent's stored queues of `e2e-key` hold, over every tab.
+async fn queued(h: &Harness) -> Result<u64> {
     h.js_as(
-        "return (async () => {
-           const dbs = await indexedDB.databases();
-           if (!dbs.some(d => d.name === 'waymark:e2e-key')) return null;
-           const db = await new Promise((ok, fail) => {
-             const r = indexedDB.open('waymark:e2e-key');
-             r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
-           });
-           const n = await new Promise((ok, fail) => {
-             const r = db.transaction('events').objectStore('events').count();
-             r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
-           });
-           db.close();
-           return n;
-         })();",
+        "return Object.keys(localStorage).filter(k => k.startsWith('waymark:q:e2e-key:'))
+           .map(k => localStorage.getItem(k).split('\\n').length - 1).reduce((a, b) => a + b, 0);",
         vec![],
     )
     .await
@@ -203,7 +192,7 @@ async fn events_made_while_the_collector_is_down_arrive_once_it_is_up() -> Resul
         Ok(posts(&h).await?.iter().any(|p| p.via == "fetch" && p.status == 0).then_some(()))
     })
     .await?;
-    // Still down: the queue in IndexedDB carries the events into the next page.
+    // Still down: the stored queue carries the events into the next page.
     h.reload().await?;
     track(&h, "offline-4").await?;
     let spare = TempTree::new()?;
@@ -258,8 +247,8 @@ async fn leaving_the_page_delivers_its_last_events_with_send_beacon() -> Result<
     h.finish().await
 }
 
-/// Two tabs of one origin work at once (each hidden in turn): one of them sends for
-/// both, and no event is posted twice.
+/// Two tabs of one origin work at once (each hidden in turn): each sends its own
+/// events, and no event is posted twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_tabs_of_one_origin_never_post_the_same_event_twice() -> Result<()> {
     let setup = Setup::demo().root(site("/v1/events", "")?).guides(TempTree::new()?);
@@ -285,34 +274,90 @@ async fn two_tabs_of_one_origin_never_post_the_same_event_twice() -> Result<()> 
     .await?;
     let posts = posts(&h).await?;
     check_posted_once(&posts)?;
-    // At most one tab (the lock's holder) fetches for both; every tab beacons what it
-    // holds when it is hidden, and switching windows hides the holder often enough that it
-    // may send everything that way, fetching nothing.
-    let mut senders: Vec<&Option<String>> =
-        posts.iter().filter(|p| p.via == "fetch").map(|p| &p.tab).collect();
-    senders.sort();
-    senders.dedup();
-    assert!(senders.len() <= 1, "one tab fetches for the origin: {posts:#?}");
+    // Each tab sent the events it made, and only those.
+    let names: HashMap<String, String> = h
+        .collector()
+        .events()
+        .iter()
+        .filter_map(|e| Some((e.id.clone(), tracked(std::slice::from_ref(e)).pop()?)))
+        .collect();
+    let mut by_tab: HashMap<&Option<String>, Vec<&str>> = HashMap::new();
+    for post in &posts {
+        let labels = post.ids.iter().filter_map(|id| names.get(id)?.split('-').next());
+        by_tab.entry(&post.tab).or_default().extend(labels);
+    }
+    for (tab, mut labels) in by_tab {
+        labels.sort();
+        labels.dedup();
+        assert!(labels.len() <= 1, "tab {tab:?} sent another tab's events: {labels:?}\n{posts:#?}");
+    }
     h.finish().await
 }
 
-/// `consent(false)` before the agent starts: the user sees guides, but nothing is posted
-/// and the queue in IndexedDB stays empty, even after leaving the page.
+/// A tab closed while the collector is down leaves its stored events; the next tab of
+/// the origin takes them over once that queue is old enough to be an orphan, and sends
+/// them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_consent_nothing_is_posted_or_queued() -> Result<()> {
-    no_events_leave_the_page("<script>window.waymark.consent(false);</script>", Some(0)).await
+async fn a_closed_tabs_events_are_sent_by_the_next_tab() -> Result<()> {
+    let addr = closed_port()?;
+    let events_url = format!("http://{addr}/v1/events");
+    let setup = Setup::demo().root(site(&events_url, "")?).guides(TempTree::new()?);
+    let h = Harness::start(setup).await?;
+    h.open("/app/delivery").await?;
+    track(&h, "left-behind").await?;
+    h.wait_for("an attempt to send that fails (the collector is down)", async || {
+        Ok(posts(&h).await?.iter().any(|p| p.via == "fetch" && p.status == 0).then_some(()))
+    })
+    .await?;
+    let first_tab: String = h.js_as("return sessionStorage.getItem('waymark:tab');", vec![]).await?;
+    // Leaving during the outage beacons nothing: the events stay stored.
+    h.open("/waymark.js").await?;
+    ensure!(queued(&h).await? >= 2, "the page view and the track event are stored");
+    // As if that tab had been closed long ago: its queue was last touched at time 0.
+    h.js(
+        "const k = 'waymark:q:e2e-key:' + arguments[0];
+         localStorage.setItem(k, localStorage.getItem(k).replace(/^(waymark-queue 1 \\d+) \\d+/, '$1 0'));",
+        vec![json!(first_tab)],
+    )
+    .await?;
+    let spare = TempTree::new()?;
+    let collector = collector_at(addr, spare.path()).await?;
+    let second = h.client().new_window(true).await?.handle;
+    h.client().close_window().await?;
+    h.client().switch_to_window(second).await?;
+    h.open("/app/delivery").await?;
+    let second_tab: String = h.js_as("return sessionStorage.getItem('waymark:tab');", vec![]).await?;
+    ensure!(second_tab != first_tab, "a new tab has its own id");
+    let arrived = h
+        .wait_for("the closed tab's event at the collector", async || {
+            let events = collector.events();
+            Ok((tracked(&events) == ["left-behind"]).then_some(events))
+        })
+        .await?;
+    ensure!(!arrived.is_empty());
+    h.wait_for("the orphan queue to be gone", async || Ok((queued(&h).await? == 0).then_some(()))).await?;
+    check_posted_once(&posts(&h).await?)?;
+    finish_after_outage(h, &events_url).await?;
+    collector.shutdown().await
 }
 
-/// Global Privacy Control counts as no consent: the agent does not even create its queue.
+/// `consent(false)` before the agent starts: the user sees guides, but nothing is posted
+/// and nothing is stored, even after leaving the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_consent_nothing_is_posted_or_queued() -> Result<()> {
+    no_events_leave_the_page("<script>window.waymark.consent(false);</script>").await
+}
+
+/// Global Privacy Control counts as no consent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn global_privacy_control_means_nothing_is_posted_or_queued() -> Result<()> {
     let gpc = "<script>Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });</script>";
-    no_events_leave_the_page(gpc, None).await
+    no_events_leave_the_page(gpc).await
 }
 
 /// With `head` on the page, a user works through a guide and tracked events and leaves;
-/// nothing reaches the collector and the queue holds `queued`.
-async fn no_events_leave_the_page(head: &str, queued: Option<u64>) -> Result<()> {
+/// nothing reaches the collector and nothing is stored.
+async fn no_events_leave_the_page(head: &str) -> Result<()> {
     let setup = Setup::demo().root(site("/v1/events", head)?).guides(modal_guides()?);
     let h = Harness::start(setup).await?;
     h.open("/app/delivery").await?;
@@ -322,7 +367,7 @@ async fn no_events_leave_the_page(head: &str, queued: Option<u64>) -> Result<()>
     h.wait_no_card("the modal to close").await?;
     // Leaving drains the queue, if anything were in it.
     h.open("/waymark.js").await?;
-    assert_eq!(idb_queued(&h).await?, queued);
+    assert_eq!(queued(&h).await?, 0);
     assert!(posts(&h).await?.is_empty(), "nothing was posted");
     assert!(h.collector().events().is_empty(), "{:?}", h.collector().events());
     let leaked: Vec<String> = h.events().await?.iter().map(|e| e.event.to_string()).collect();

@@ -1,127 +1,130 @@
-//! The durable event queue and consent in real headless Chromium (wasm-bindgen-test):
-//! IndexedDB keeps events across queue instances, the caps drop the oldest and count them,
-//! and without consent nothing is stored.
+//! The stored event queue and consent in real headless Chromium (wasm-bindgen-test): a
+//! new page takes over its tab's queue and the queues closed tabs left (never a live
+//! tab's), and without consent nothing is stored. The queue's rules themselves are
+//! tested natively in `waymark_core::outbox`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use wasm_bindgen_test::*;
+use waymark_core::outbox::ORPHAN_AFTER_MS;
 
 use crate::beacon;
 use crate::browser_tests::sleep;
-use crate::queue::{MAX_QUEUED, MAX_QUEUED_BYTES, Store};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// A fresh, empty queue for write key `key`.
-async fn empty(key: &str) -> Store {
-    let store = Store::open(key).await.unwrap();
-    store.clear().unwrap().await.unwrap();
-    store
+/// Nothing listens there: events stay queued.
+const DOWN: &str = "http://127.0.0.1:9/v1/events";
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
-fn event(n: usize, pad: usize) -> String {
-    format!(r#"{{"id":"e{n}","pad":"{}"}}"#, "x".repeat(pad))
-}
-
-async fn append_all(store: &Store, tab: &str, events: impl Iterator<Item = String>) {
-    let mut last = None;
-    for e in events {
-        last = Some(store.append(&e, tab).unwrap());
+/// This tab's id (the agent creates it on first use).
+fn tab() -> String {
+    let session = web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    if let Some(id) = session.get_item("waymark:tab").unwrap() {
+        return id;
     }
-    // Read-write transactions commit in order: the last one done means all are.
-    if let Some(last) = last {
-        last.await.unwrap();
+    session.set_item("waymark:tab", "test-tab").unwrap();
+    "test-tab".into()
+}
+
+/// A stored queue touched at `touched` holding events with these ids.
+fn stored(touched: u64, ids: &[&str]) -> String {
+    let mut s = format!("waymark-queue 1 0 {touched}");
+    for id in ids {
+        s += &format!("\n{{\"id\":\"{id}\"}}");
+    }
+    s
+}
+
+/// The ids stored under `key`, in order.
+fn ids(key: &str) -> Vec<String> {
+    let Some(text) = storage().get_item(key).unwrap() else { return Vec::new() };
+    text.lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Deletes every queue of write key `key`.
+fn clear(key: &str) {
+    let s = storage();
+    let keys: Vec<String> = (0..s.length().unwrap()).filter_map(|i| s.key(i).unwrap()).collect();
+    for k in keys.iter().filter(|k| k.starts_with(&format!("waymark:q:{key}:"))) {
+        s.remove_item(k).unwrap();
     }
 }
 
-/// What the queue of `key` holds, read through a new connection (as a reload would).
-async fn queued(key: &str, own: Option<&str>) -> (Vec<String>, u32) {
-    let (events, dropped) = Store::open(key).await.unwrap().load(own).await.unwrap();
-    (events.into_iter().map(|s| s.json).collect(), dropped)
-}
-
 #[wasm_bindgen_test]
-async fn events_outlive_the_queue_that_wrote_them_in_order() {
-    let store = empty("t-reload").await;
-    append_all(&store, "tab-a", (0..3).map(|n| event(n, 0))).await;
-    append_all(&store, "tab-b", (3..5).map(|n| event(n, 0))).await;
-    drop(store);
-    let (all, dropped) = queued("t-reload", None).await;
-    assert_eq!(all, (0..5).map(|n| event(n, 0)).collect::<Vec<_>>());
-    assert_eq!(dropped, 0);
-    let (mine, _) = queued("t-reload", Some("tab-b")).await;
-    assert_eq!(mine, vec![event(3, 0), event(4, 0)], "a tab without Web Locks reads only its own");
-    let (other_key, _) = queued("t-reload-other", None).await;
-    assert!(other_key.is_empty(), "queues are per write key");
+fn a_new_page_takes_over_its_tab_queue_and_closed_tabs_but_not_live_ones() {
+    let key = "t-adopt";
+    clear(key);
+    let now = js_sys::Date::now() as u64;
+    let own = format!("waymark:q:{key}:{}", tab());
+    let s = storage();
+    s.set_item(&own, &stored(now - 1_000, &["mine-1", "mine-2"])).unwrap();
+    s.set_item(&format!("waymark:q:{key}:closed"), &stored(now - ORPHAN_AFTER_MS - 1, &["left-1"])).unwrap();
+    s.set_item(&format!("waymark:q:{key}:live"), &stored(now - 1_000, &["live-1"])).unwrap();
+    s.set_item(&format!("waymark:q:{key}:host"), "the host's own value").unwrap();
+
+    let b = beacon::start(DOWN.into(), key.into(), true);
+    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1"], "its own queue and the closed tab's");
+    assert_eq!(s.get_item(&format!("waymark:q:{key}:closed")).unwrap(), None, "taken over, not copied");
+    assert_eq!(ids(&format!("waymark:q:{key}:live")), ["live-1"], "a live tab's queue is left alone");
+    assert_eq!(
+        s.get_item(&format!("waymark:q:{key}:host")).unwrap().as_deref(),
+        Some("the host's own value")
+    );
+
+    beacon::push(&b, r#"{"id":"new-1"}"#.into());
+    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1", "new-1"], "stored as it is queued");
+    drop(b);
+    // The next page of this tab finds everything, once.
+    let again = beacon::start(DOWN.into(), key.into(), true);
+    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1", "new-1"]);
+    beacon::consent(&again, false);
+    assert_eq!(ids(&own), Vec::<String>::new());
+    assert_eq!(
+        ids(&format!("waymark:q:{key}:live")),
+        Vec::<String>::new(),
+        "no consent: every tab's queue goes"
+    );
+    assert!(s.get_item(&format!("waymark:q:{key}:host")).unwrap().is_some(), "never the host's keys");
+    clear(key);
 }
 
-#[wasm_bindgen_test]
-async fn the_count_cap_drops_the_oldest_and_counts_them() {
-    let store = empty("t-cap-count").await;
-    append_all(&store, "t", (0..MAX_QUEUED + 5).map(|n| event(n, 0))).await;
-    let (events, dropped) = queued("t-cap-count", None).await;
-    assert_eq!(events.len(), MAX_QUEUED);
-    assert_eq!(events.first(), Some(&event(5, 0)), "the five oldest went");
-    assert_eq!(events.last(), Some(&event(MAX_QUEUED + 4, 0)));
-    assert_eq!(dropped, 5);
-    // Once a batch reported them, the count goes down by that many.
-    store.remove(&[], -3).unwrap().await.unwrap();
-    assert_eq!(queued("t-cap-count", None).await.1, 2);
-}
-
-#[wasm_bindgen_test]
-async fn the_byte_cap_drops_the_oldest_and_counts_them() {
-    let store = empty("t-cap-bytes").await;
-    let pad = 20 * 1024;
-    append_all(&store, "t", (0..100).map(|n| event(n, pad))).await;
-    let (events, dropped) = queued("t-cap-bytes", None).await;
-    let bytes: usize = events.iter().map(String::len).sum();
-    assert!(bytes <= MAX_QUEUED_BYTES, "{bytes} bytes kept");
-    assert!(bytes + event(0, pad).len() > MAX_QUEUED_BYTES, "no more dropped than needed: {bytes}");
-    assert_eq!(events.last(), Some(&event(99, pad)), "the newest stay");
-    assert_eq!(dropped as usize, 100 - events.len());
-}
-
-#[wasm_bindgen_test]
-fn the_envelope_reports_dropped_events_only_when_there_are_some() {
-    let with = beacon::body("k\"1", [r#"{"id":"a"}"#, r#"{"id":"b"}"#].into_iter(), 7);
-    let v: serde_json::Value = serde_json::from_str(&with).unwrap();
-    assert_eq!(v["key"], "k\"1");
-    assert!(v["sent_at"].as_u64().unwrap() > 1_600_000_000_000);
-    assert_eq!(v["events"][1]["id"], "b");
-    assert_eq!(v["dropped"], 7);
-    let without: serde_json::Value = serde_json::from_str(&beacon::body("k", std::iter::empty(), 0)).unwrap();
-    assert!(without.get("dropped").is_none(), "{without}");
-    assert_eq!(without["events"], serde_json::json!([]));
-}
-
-/// The whole agent: events it reports are queued in IndexedDB; `consent(false)` empties
-/// the queue and nothing reported afterwards is stored.
+/// The whole agent: events it reports are stored; `consent(false)` empties the queue and
+/// nothing reported afterwards is stored.
 #[wasm_bindgen_test]
 async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
     let key = "t-consent";
-    drop(empty(key).await);
+    clear(key);
+    let own = format!("waymark:q:{key}:{}", tab());
     let config = js_sys::Object::new();
     let set = |k: &str, v: &str| js_sys::Reflect::set(&config, &k.into(), &v.into()).unwrap();
     set("key", key);
     set("guides", &crate::browser_tests::feed_url("[]"));
-    // Nothing listens there: events stay queued.
-    set("collector", "http://127.0.0.1:9/v1/events");
+    set("collector", DOWN);
     set("user", "u-consent");
     let agent = crate::start(config.clone().into()).unwrap();
     agent.track("before".into());
-    let mut stored = Vec::new();
+    let mut stored = String::new();
     for _ in 0..100 {
-        stored = queued(key, None).await.0;
-        if stored.iter().any(|e| e.contains("\"before\"")) {
+        stored = storage().get_item(&own).unwrap().unwrap_or_default();
+        if stored.contains("\"before\"") {
             break;
         }
         sleep(50).await;
     }
-    assert!(stored.iter().any(|e| e.contains("\"before\"")), "the track event was queued: {stored:?}");
+    assert!(stored.contains("\"before\""), "the track event was stored: {stored:?}");
     agent.consent(false.into());
     agent.track("after".into());
     sleep(300).await;
-    let (left, dropped) = queued(key, None).await;
-    assert!(left.is_empty(), "consent(false) cleared the queue and stored nothing new: {left:?}");
-    assert_eq!(dropped, 0);
+    assert_eq!(
+        storage().get_item(&own).unwrap(),
+        None,
+        "consent(false) cleared the queue and stored nothing new"
+    );
+    clear(key);
 }

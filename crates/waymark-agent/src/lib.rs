@@ -12,7 +12,6 @@
 mod agent;
 mod beacon;
 mod page;
-mod queue;
 mod ui;
 mod watches;
 

@@ -81,10 +81,10 @@ impl StallKind {
 }
 
 /// An object being written: a comma before every member but the first.
-struct Obj(String);
+pub(crate) struct Obj(pub(crate) String);
 
 impl Obj {
-    fn key(&mut self, k: &str) {
+    pub(crate) fn key(&mut self, k: &str) {
         if !self.0.ends_with('{') {
             self.0.push(',');
         }
@@ -93,7 +93,7 @@ impl Obj {
         self.0.push_str("\":");
     }
 
-    fn uint(&mut self, k: &str, mut v: u64) {
+    pub(crate) fn uint(&mut self, k: &str, mut v: u64) {
         self.key(k);
         // Digits come least significant first; they are put back in order below.
         let start = self.0.len();
@@ -108,7 +108,7 @@ impl Obj {
         self.0.extend(digits.chars().rev());
     }
 
-    fn str(&mut self, k: &str, s: &str) {
+    pub(crate) fn str(&mut self, k: &str, s: &str) {
         self.key(k);
         self.0.push('"');
         for c in s.chars() {

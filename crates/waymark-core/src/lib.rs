@@ -23,6 +23,7 @@ mod load;
 mod locate;
 pub mod map;
 pub mod markdown;
+pub mod outbox;
 pub mod pattern;
 pub mod placement;
 pub mod schema;
