@@ -262,6 +262,10 @@ const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // New headless Chrome preloads its own UI (the omnibox popup, a WebUI page) in another
+  // renderer while the first page loads: on a small machine it competes for the CPU with
+  // whatever is being measured.
+  '--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup',
   '--enable-precise-memory-info',
   '--js-flags=--expose-gc',
 ];

@@ -180,7 +180,7 @@ impl Agent {
         let mut errors = Vec::new();
         let feed = match waymark_core::wire::decode_feed(&bytes, &page::BrowserRegExp) {
             Ok(mut feed) => {
-                feed.check_selectors(&page::BrowserSelectors(&self.doc));
+                feed.check_selectors(&page::BrowserSelectors::new(&self.doc));
                 feed
             }
             Err(e) => {
@@ -194,14 +194,16 @@ impl Agent {
             warn(&format!("waymark: guide skipped: {}", b.message));
             errors.push(Input::GuideError { guide: b.guide, message: b.message });
         }
+        // Reading the feed and starting the engine (which queries the page, renders and
+        // lays out) run as two tasks, so neither becomes a long task for the host. The
+        // layer goes in with the first card: added earlier, it would cost the page a
+        // style, layout and paint of its own between the two.
+        next_task(&self.window).await;
         let Some(ui) = Ui::new(&self.doc) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;
         };
         *self.ui.borrow_mut() = Some(ui);
-        // Reading the feed and starting the engine (which queries the page, renders and
-        // lays out) run as two tasks, so neither becomes a long task for the host.
-        next_task(&self.window).await;
         self.build_engine(feed.guides);
         self.hook();
         for e in errors {

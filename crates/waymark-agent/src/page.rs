@@ -11,10 +11,17 @@ use waymark_core::pattern::{Matcher, PatternCompiler};
 use waymark_core::{Fact, Rect, SelectorCheck, Watch, WatchId};
 use web_sys::{Document, Element};
 
-/// The browser's own CSS parser decides whether a selector is valid.
-pub(crate) struct BrowserSelectors<'a>(pub(crate) &'a Document);
+/// The browser's own CSS parser decides whether a selector is valid. It is asked on an
+/// empty fragment, so checking costs the parse alone, however large the page.
+pub(crate) struct BrowserSelectors(web_sys::DocumentFragment);
 
-impl SelectorCheck for BrowserSelectors<'_> {
+impl BrowserSelectors {
+    pub(crate) fn new(doc: &Document) -> Self {
+        Self(doc.create_document_fragment())
+    }
+}
+
+impl SelectorCheck for BrowserSelectors {
     fn check(&self, selector: &str) -> Result<(), String> {
         self.0.query_selector(selector).map(|_| ()).map_err(|_| "the browser cannot parse it".to_string())
     }
