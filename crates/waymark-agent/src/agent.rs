@@ -711,7 +711,11 @@ fn session(window: &Window) -> (String, u64, u64) {
                 .and_then(|v| v.parse().ok());
             (id, seq.unwrap_or(0))
         }
-        None => (bytes.iter().skip(8).map(|b| format!("{b:02x}")).collect(), 0),
+        None => {
+            // Not `format!("{b:02x}")`: padded hex formatting is code of its own in the wasm.
+            let hex = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+            (bytes.iter().skip(8).flat_map(|b| [hex(b >> 4), hex(b & 15)]).collect(), 0)
+        }
     };
     if let Some(s) = store {
         let _ = s.set_item("waymark:session", &format!("{id}|{t}"));
