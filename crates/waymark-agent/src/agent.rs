@@ -524,12 +524,19 @@ impl Agent {
             let a = self.clone();
             ls.push(EventListener::new(win, name, move |_| a.schedule_frame()));
         }
-        // Leaving or hiding the page: send what is queued while the page can still send.
-        for (target, name) in [(doc, "visibilitychange"), (win, "pagehide")] {
+        // Leaving or hiding the page: send what is queued while the page can still send;
+        // leaving, hand what is left to the next page (until the page comes back).
+        for (target, name) in [(doc, "visibilitychange"), (win, "pagehide"), (win, "pageshow")] {
             let a = self.clone();
             ls.push(EventListener::new(target, name, move |_| {
-                if let Some(b) = a.beacon.as_ref().filter(|_| a.doc.hidden() || name == "pagehide") {
+                let Some(b) = a.beacon.as_ref() else { return };
+                if name == "pageshow" {
+                    crate::beacon::leave(b, false);
+                } else if a.doc.hidden() || name == "pagehide" {
                     crate::beacon::drain(b, &a.window);
+                    if name == "pagehide" {
+                        crate::beacon::leave(b, true);
+                    }
                 }
             }));
         }

@@ -1,14 +1,16 @@
 //! Delivering events to the collector: the browser side of [`waymark_core::outbox`],
 //! which decides what to send, when, and what to keep.
 //!
-//! - Each tab keeps its queue in `localStorage` under `waymark:q:KEY:TAB` (the tab id lives
-//!   in `sessionStorage`, so a reload finds its own queue), rewritten after every change.
-//!   Without `localStorage` (blocked, full) the queue lives in memory, after one warning.
-//! - Before sending, a tab takes over the queues other tabs left (untouched for two
-//!   minutes: the tab closed or gave up).
+//! - Each page keeps its queue in `localStorage` under `waymark:q:KEY:PAGE` (a random id
+//!   per page load), rewritten after every change. Without `localStorage` (blocked, full)
+//!   the queue lives in memory, after one warning.
+//! - A page that leaves (`pagehide`: a reload, a navigation, a closed tab) marks what it
+//!   could not send as left; before sending, a page takes over the queues left that way
+//!   and those untouched for two minutes (the page crashed or was killed). So a reload
+//!   sends its predecessor's events at once, and two tabs never write one queue.
 //! - Batches go as CORS-simple `text/plain` with `fetch` + `keepalive`; when the page is
 //!   hidden or closed, what is queued goes with `navigator.sendBeacon`.
-//! - Without consent nothing is stored or sent, and every tab's stored queue is deleted.
+//! - Without consent nothing is stored or sent, and every page's stored queue is deleted.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,19 +21,21 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use waymark_core::outbox::Outbox;
 use web_sys::{Storage, Window};
 
-/// The outgoing queue of one write key in this tab.
+/// The outgoing queue of one write key in this page.
 pub(crate) struct Beacon {
     url: String,
     key: String,
     /// The `localStorage` keys of this write key's queues: `waymark:q:KEY:`.
     prefix: String,
-    /// This tab's: the prefix and the tab id.
+    /// This page's: the prefix and a random id.
     slot: String,
     storage: Option<Storage>,
     enabled: bool,
     outbox: Outbox,
     timer: Option<(u64, Timeout)>,
     warned: bool,
+    /// The page is leaving: whatever is stored from now on is left for the next page.
+    left: bool,
 }
 
 type Shared = Rc<RefCell<Beacon>>;
@@ -52,13 +56,14 @@ pub(crate) fn start(url: String, key: String, consent: bool) -> Shared {
     let cell = Rc::new(RefCell::new(Beacon {
         url,
         key,
-        slot: prefix.clone() + &tab_id(window.as_ref()),
+        slot: prefix.clone() + &((js_sys::Math::random() * 4_294_967_295.0) as u32).to_string(),
         prefix,
         storage: window.and_then(|w| w.local_storage().ok().flatten()),
         enabled: false,
         outbox: Outbox::new(),
         timer: None,
         warned: false,
+        left: false,
     }));
     if consent {
         self::consent(&cell, true);
@@ -66,27 +71,15 @@ pub(crate) fn start(url: String, key: String, consent: bool) -> Shared {
     cell
 }
 
-/// This tab's id, kept in `sessionStorage` so a reload still owns what it stored.
-fn tab_id(window: Option<&Window>) -> String {
-    let store = window.and_then(|w| w.session_storage().ok().flatten());
-    if let Some(id) = store.as_ref().and_then(|s| s.get_item("waymark:tab").ok().flatten()) {
-        return id;
-    }
-    let id = ((js_sys::Math::random() * 4_294_967_295.0) as u32).to_string();
-    if let Some(s) = store {
-        let _ = s.set_item("waymark:tab", &id);
-    }
-    id
-}
-
 impl Beacon {
-    /// Stores this tab's queue as it is now.
+    /// Stores this page's queue as it is now.
     fn save(&mut self) {
         let Some(s) = &self.storage else {
             self.warn_once();
             return;
         };
-        let stored = match self.outbox.to_storage(now()) {
+        // Touched at 0: left, for the next page to take at once.
+        let stored = match self.outbox.to_storage(if self.left { 0 } else { now() }) {
             Some(text) => s.set_item(&self.slot, &text),
             None => s.remove_item(&self.slot),
         };
@@ -112,34 +105,26 @@ impl Beacon {
         texts.filter(|(_, text)| Outbox::is_stored(text)).collect()
     }
 
-    /// Takes over the queues other tabs left (and, with `own`, this tab's from an earlier
-    /// page); one still in use is looked at again once it may be left.
-    fn collect(&mut self, own: bool) {
+    /// Takes over the queues other pages left; one still in use is looked at again once
+    /// it may have been abandoned.
+    fn collect(&mut self) {
         let now = now();
         let mut taken = false;
-        let mut stored = self.stored();
-        // This tab's own events first: they are the oldest. (Not a sort: its code weighs.)
-        if let Some(at) = stored.iter().position(|(key, _)| *key == self.slot) {
-            stored.swap(0, at);
-        }
-        for (key, text) in stored {
-            let mine = key == self.slot;
-            if mine && !own {
+        for (key, text) in self.stored() {
+            if key == self.slot {
                 continue;
             }
-            if !mine {
-                match Outbox::orphaned(&text, now) {
-                    Ok(()) => {}
-                    Err(Some(at)) => {
-                        self.outbox.wake_at(at);
-                        continue;
-                    }
-                    Err(None) => continue,
+            match Outbox::orphaned(&text, now) {
+                Ok(()) => {}
+                Err(Some(at)) => {
+                    self.outbox.wake_at(at);
+                    continue;
                 }
+                Err(None) => continue,
             }
             if self.outbox.adopt(&text, now) {
                 taken = true;
-                if let (false, Some(s)) = (mine, &self.storage) {
+                if let Some(s) = &self.storage {
                     let _ = s.remove_item(&key);
                 }
             }
@@ -185,7 +170,7 @@ async fn flush(cell: Shared) {
         if !b.enabled {
             return;
         }
-        b.collect(false);
+        b.collect();
         let key = b.key.clone();
         match b.outbox.take_batch(&key, now()) {
             Some(body) => (b.url.clone(), body),
@@ -241,8 +226,19 @@ pub(crate) fn drain(cell: &Shared, window: &Window) {
     b.save();
 }
 
-/// `consent(true)` takes over what earlier pages stored and sends it; `consent(false)`
-/// stops sending and deletes every tab's stored queue.
+/// The page is leaving (`pagehide`, `left`) or came back from the back/forward cache
+/// (`pageshow`): while it is away, what it could not send is stored as left, for the next
+/// page to send at once.
+pub(crate) fn leave(cell: &Shared, left: bool) {
+    let Ok(mut b) = cell.try_borrow_mut() else { return };
+    b.left = left;
+    if b.enabled {
+        b.save();
+    }
+}
+
+/// `consent(true)` takes over what earlier pages left and sends it; `consent(false)`
+/// stops sending and deletes every page's stored queue.
 pub(crate) fn consent(cell: &Shared, granted: bool) {
     let Ok(mut b) = cell.try_borrow_mut() else { return };
     if granted == b.enabled {
@@ -250,7 +246,7 @@ pub(crate) fn consent(cell: &Shared, granted: bool) {
     }
     b.enabled = granted;
     if granted {
-        b.collect(true);
+        b.collect();
     } else {
         b.outbox.clear();
         let stored = b.stored();

@@ -1,7 +1,7 @@
 //! The stored event queue and consent in real headless Chromium (wasm-bindgen-test): a
-//! new page takes over its tab's queue and the queues closed tabs left (never a live
-//! tab's), and without consent nothing is stored. The queue's rules themselves are
-//! tested natively in `waymark_core::outbox`.
+//! page takes over the queues earlier pages left (handed over when leaving, or abandoned)
+//! and never a live page's, and without consent nothing is stored. The queue's rules
+//! themselves are tested natively in `waymark_core::outbox`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use wasm_bindgen_test::*;
@@ -19,14 +19,15 @@ fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
-/// This tab's id (the agent creates it on first use).
-fn tab() -> String {
-    let session = web_sys::window().unwrap().session_storage().unwrap().unwrap();
-    if let Some(id) = session.get_item("waymark:tab").unwrap() {
-        return id;
-    }
-    session.set_item("waymark:tab", "test-tab").unwrap();
-    "test-tab".into()
+/// The stored queues of write key `key`: `(storage key, value)`.
+fn queues(key: &str) -> Vec<(String, String)> {
+    let s = storage();
+    let keys: Vec<String> = (0..s.length().unwrap()).filter_map(|i| s.key(i).unwrap()).collect();
+    let prefix = format!("waymark:q:{key}:");
+    keys.into_iter()
+        .filter(|k| k.starts_with(&prefix))
+        .map(|k| (k.clone(), s.get_item(&k).unwrap().unwrap()))
+        .collect()
 }
 
 /// A stored queue touched at `touched` holding events with these ids.
@@ -38,60 +39,79 @@ fn stored(touched: u64, ids: &[&str]) -> String {
     s
 }
 
-/// The ids stored under `key`, in order.
-fn ids(key: &str) -> Vec<String> {
-    let Some(text) = storage().get_item(key).unwrap() else { return Vec::new() };
-    text.lines()
-        .skip(1)
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
-        .collect()
+/// The event ids a stored queue holds, in order, and the time it was touched.
+fn read(text: &str) -> (Vec<String>, u64) {
+    let mut lines = text.lines();
+    let touched = lines.next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    let ids = lines
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string());
+    (ids.collect(), touched)
 }
 
 /// Deletes every queue of write key `key`.
 fn clear(key: &str) {
-    let s = storage();
-    let keys: Vec<String> = (0..s.length().unwrap()).filter_map(|i| s.key(i).unwrap()).collect();
-    for k in keys.iter().filter(|k| k.starts_with(&format!("waymark:q:{key}:"))) {
-        s.remove_item(k).unwrap();
+    for (k, _) in queues(key) {
+        storage().remove_item(&k).unwrap();
     }
 }
 
 #[wasm_bindgen_test]
-fn a_new_page_takes_over_its_tab_queue_and_closed_tabs_but_not_live_ones() {
+fn a_page_takes_over_what_pages_left_and_hands_its_own_over_when_it_leaves() {
     let key = "t-adopt";
     clear(key);
     let now = js_sys::Date::now() as u64;
-    let own = format!("waymark:q:{key}:{}", tab());
     let s = storage();
-    s.set_item(&own, &stored(now - 1_000, &["mine-1", "mine-2"])).unwrap();
-    s.set_item(&format!("waymark:q:{key}:closed"), &stored(now - ORPHAN_AFTER_MS - 1, &["left-1"])).unwrap();
+    s.set_item(&format!("waymark:q:{key}:reloaded"), &stored(0, &["left-1", "left-2"])).unwrap();
+    s.set_item(&format!("waymark:q:{key}:crashed"), &stored(now - ORPHAN_AFTER_MS - 1, &["lost-1"])).unwrap();
     s.set_item(&format!("waymark:q:{key}:live"), &stored(now - 1_000, &["live-1"])).unwrap();
     s.set_item(&format!("waymark:q:{key}:host"), "the host's own value").unwrap();
 
     let b = beacon::start(DOWN.into(), key.into(), true);
-    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1"], "its own queue and the closed tab's");
-    assert_eq!(s.get_item(&format!("waymark:q:{key}:closed")).unwrap(), None, "taken over, not copied");
-    assert_eq!(ids(&format!("waymark:q:{key}:live")), ["live-1"], "a live tab's queue is left alone");
+    let mut after: Vec<(String, String)> = queues(key);
+    after.retain(|(k, _)| !k.ends_with(":live") && !k.ends_with(":host"));
+    assert_eq!(after.len(), 1, "one queue, this page's: {after:?}");
+    let (mine, text) = after.pop().unwrap();
+    let (mut ids, touched) = read(&text);
+    ids.sort();
+    assert_eq!(ids, ["left-1", "left-2", "lost-1"], "what a page left and what a crashed page left");
+    assert!(touched >= now, "touched by this live page");
+    assert_eq!(read(&s.get_item(&format!("waymark:q:{key}:live")).unwrap().unwrap()).0, ["live-1"]);
     assert_eq!(
         s.get_item(&format!("waymark:q:{key}:host")).unwrap().as_deref(),
         Some("the host's own value")
     );
 
     beacon::push(&b, r#"{"id":"new-1"}"#.into());
-    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1", "new-1"], "stored as it is queued");
-    drop(b);
-    // The next page of this tab finds everything, once.
-    let again = beacon::start(DOWN.into(), key.into(), true);
-    assert_eq!(ids(&own), ["mine-1", "mine-2", "left-1", "new-1"]);
-    beacon::consent(&again, false);
-    assert_eq!(ids(&own), Vec::<String>::new());
     assert_eq!(
-        ids(&format!("waymark:q:{key}:live")),
-        Vec::<String>::new(),
-        "no consent: every tab's queue goes"
+        read(&s.get_item(&mine).unwrap().unwrap()).0.last().unwrap(),
+        "new-1",
+        "stored as it is queued"
     );
-    assert!(s.get_item(&format!("waymark:q:{key}:host")).unwrap().is_some(), "never the host's keys");
+    beacon::leave(&b, true);
+    beacon::push(&b, r#"{"id":"late-1"}"#.into());
+    assert_eq!(
+        read(&s.get_item(&mine).unwrap().unwrap()).1,
+        0,
+        "left for the next page, even after a late event"
+    );
+    drop(b);
+    // The next page sends all of it.
+    let next = beacon::start(DOWN.into(), key.into(), true);
+    assert_eq!(s.get_item(&mine).unwrap(), None, "taken over");
+    let (_, text) = queues(key)
+        .into_iter()
+        .find(|(k, _)| k != &mine && !k.ends_with(":live") && !k.ends_with(":host"))
+        .unwrap();
+    assert_eq!(read(&text).0.len(), 5);
+    beacon::consent(&next, false);
+    let left: Vec<String> = queues(key).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        left,
+        [format!("waymark:q:{key}:host")],
+        "no consent: every page's queue goes, never the host's keys"
+    );
     clear(key);
+    s.remove_item(&format!("waymark:q:{key}:host")).unwrap();
 }
 
 /// The whole agent: events it reports are stored; `consent(false)` empties the queue and
@@ -100,7 +120,6 @@ fn a_new_page_takes_over_its_tab_queue_and_closed_tabs_but_not_live_ones() {
 async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
     let key = "t-consent";
     clear(key);
-    let own = format!("waymark:q:{key}:{}", tab());
     let config = js_sys::Object::new();
     let set = |k: &str, v: &str| js_sys::Reflect::set(&config, &k.into(), &v.into()).unwrap();
     set("key", key);
@@ -109,22 +128,17 @@ async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
     set("user", "u-consent");
     let agent = crate::start(config.clone().into()).unwrap();
     agent.track("before".into());
-    let mut stored = String::new();
+    let mut stored = Vec::new();
     for _ in 0..100 {
-        stored = storage().get_item(&own).unwrap().unwrap_or_default();
-        if stored.contains("\"before\"") {
+        stored = queues(key);
+        if stored.iter().any(|(_, v)| v.contains("\"before\"")) {
             break;
         }
         sleep(50).await;
     }
-    assert!(stored.contains("\"before\""), "the track event was stored: {stored:?}");
+    assert!(stored.iter().any(|(_, v)| v.contains("\"before\"")), "the track event was stored: {stored:?}");
     agent.consent(false.into());
     agent.track("after".into());
     sleep(300).await;
-    assert_eq!(
-        storage().get_item(&own).unwrap(),
-        None,
-        "consent(false) cleared the queue and stored nothing new"
-    );
-    clear(key);
+    assert_eq!(queues(key), Vec::new(), "consent(false) cleared the queue and stored nothing new");
 }

@@ -1,4 +1,4 @@
-//! The outgoing event queue of one browser tab, as a sans-IO state machine: the agent
+//! The outgoing event queue of one page, as a sans-IO state machine: the agent
 //! stores what [`Outbox::to_storage`] gives after every change, posts what
 //! [`Outbox::take_batch`] gives, reports how it went with [`Outbox::answered`], and arms
 //! one timer for [`Outbox::poll_timeout`].
@@ -13,10 +13,10 @@
 //! - **Bounded.** At most 1,000 events or 256 KiB are kept (the host owns the storage
 //!   quota); the oldest go first, are counted, and the count is reported as `"dropped": N`
 //!   in the next envelope.
-//! - **Tabs.** Each tab stores its own queue; one left by a tab that stopped touching it
-//!   for [`ORPHAN_AFTER_MS`] (closed, or given up) is adopted by the next tab that looks.
-//!   Two tabs adopting one queue at once post its events twice; the collector counts an
-//!   event id once.
+//! - **Pages.** Each page stores its own queue. A page that leaves stores it as touched at
+//!   time 0; one touched at 0, or not for [`ORPHAN_AFTER_MS`] (the page crashed, or gave
+//!   up), is adopted by the next page that looks. Two pages adopting one queue at once
+//!   post its events twice; the collector counts an event id once.
 //! - **Leaving.** When the page is hidden, [`Outbox::drain`] hands what is queued to
 //!   `sendBeacon`-like sending in pieces of at most 32 KiB, unless the collector is failing:
 //!   then the stored queue is the safer place.
@@ -35,7 +35,7 @@ pub const MAX_BATCH_BYTES: usize = 16 * 1024;
 pub const BEACON_BYTES: usize = 32 * 1024;
 /// A batch that is not full goes this long after its first event.
 pub const FLUSH_AFTER_MS: u64 = 5_000;
-/// A stored queue untouched for this long belongs to no running tab.
+/// A stored queue untouched for this long belongs to no running page.
 pub const ORPHAN_AFTER_MS: u64 = 120_000;
 const FIRST_BACKOFF_MS: u64 = 1_000;
 const MAX_BACKOFF_MS: u64 = 60_000;
@@ -54,7 +54,7 @@ struct Queued {
     json: String,
 }
 
-/// The outgoing queue of one tab. See the module documentation.
+/// The outgoing queue of one page. See the module documentation.
 #[derive(Debug, Default)]
 pub struct Outbox {
     items: Vec<Queued>,
@@ -160,16 +160,16 @@ impl Outbox {
         read(text).is_some()
     }
 
-    /// Whether a stored queue (another tab's) was left: untouched for
+    /// Whether a stored queue (another page's) was left: marked so, or untouched for
     /// [`ORPHAN_AFTER_MS`]. `Some(at)` when it is still live: look again at `at`.
     pub fn orphaned(text: &str, now: u64) -> Result<(), Option<u64>> {
         let Some(stored) = read(text) else { return Err(None) };
         let at = stored.touched.saturating_add(ORPHAN_AFTER_MS);
-        if at <= now { Ok(()) } else { Err(Some(at)) }
+        if stored.touched == 0 || at <= now { Ok(()) } else { Err(Some(at)) }
     }
 
-    /// Takes over a stored queue (this tab's from an earlier page, or an orphan) and its
-    /// dropped count. False when `text` is no stored queue (nothing is taken).
+    /// Takes over a stored queue (one an earlier page left) and its dropped count. False
+    /// when `text` is no stored queue (nothing is taken).
     pub fn adopt(&mut self, text: &str, now: u64) -> bool {
         let Some(stored) = read(text) else { return false };
         self.dropped = self.dropped.saturating_add(stored.dropped);
@@ -186,15 +186,16 @@ impl Outbox {
         true
     }
 
-    /// The queue as stored: a header (format, dropped count, the time it was touched) and
-    /// one event per line. `None` when there is nothing to keep.
-    pub fn to_storage(&self, now: u64) -> Option<String> {
+    /// The queue as stored: a header (format, dropped count, the time it was `touched`:
+    /// 0 for a page that left) and one event per line. `None` when there is nothing to
+    /// keep.
+    pub fn to_storage(&self, touched: u64) -> Option<String> {
         if self.items.is_empty() && self.dropped == 0 {
             return None;
         }
         let mut s = String::with_capacity(self.bytes() + self.items.len() + 40);
         s.push_str(STORED);
-        for n in [u64::from(self.dropped), now] {
+        for n in [u64::from(self.dropped), touched] {
             s.push(' ');
             s.push_str(&n.to_string());
         }
@@ -550,6 +551,8 @@ mod tests {
         assert_eq!(Outbox::orphaned(&stored, 50_000 + ORPHAN_AFTER_MS), Ok(()));
         assert_eq!(Outbox::orphaned("something of the host's", 0), Err(None));
         assert!(Outbox::is_stored(&stored) && !Outbox::is_stored("something of the host's"));
+        let left = o.to_storage(0).unwrap();
+        assert_eq!(Outbox::orphaned(&left, 50_000), Ok(()), "a page that left hands its queue over at once");
 
         let mut next = Outbox::new();
         next.push(event(9, 0), 60_000);
