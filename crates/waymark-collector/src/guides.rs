@@ -2,15 +2,18 @@
 //! feed ([`waymark_core::wire`]), reloaded on every request; `&format=json` gives the
 //! specs of the valid guides as JSON instead, for people and tools.
 //!
-//! The folder is small and edited live by CS teams, so there is no cache to go stale:
-//! each request reads it, loads every file together with [`waymark_core::load`] (ids and
-//! references are checked across files), prints each diagnostic to stderr and answers.
+//! The folder is small and edited live by CS teams, so each request reads every file.
+//! Loading them ([`waymark_core::load`]: ids and references are checked across files, then
+//! selectors, regexes, markdown) is what costs, so it happens only when the files' names
+//! or bytes changed since the folder was last loaded ([`GuideCache`]): an edit is served
+//! at once, and each diagnostic is printed to stderr once per change, not per request.
 //! A broken guide never hides the others; the feed carries its located error so the
 //! agent reports it as a `guide_error`. The key travels in the query (the loader adds it)
 //! because a CORS-simple `GET` cannot carry a header.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -37,7 +40,8 @@ pub(crate) async fn get_guides(
     };
     let dir = tenant.guides.clone();
     let as_json = query.get("format").is_some_and(|f| f == "json");
-    let body = match tokio::task::spawn_blocking(move || load_dir(&dir, as_json)).await {
+    let cache = s.guides.clone();
+    let body = match tokio::task::spawn_blocking(move || cache.get(&dir, as_json)).await {
         Ok(Ok(body)) => body,
         Ok(Err(e)) => return cors::allow(internal(e), origin.as_ref()),
         Err(e) => return cors::allow(internal(format!("loading guides failed: {e}")), origin.as_ref()),
@@ -65,9 +69,38 @@ pub(crate) async fn get_guides(
     cors::allow(r, origin.as_ref())
 }
 
-/// Loads the folder and encodes it as a guide feed, or the valid guides' specs as a JSON
-/// array. Diagnostics go to stderr; a file that cannot be read is reported and skipped.
-pub(crate) fn load_dir(dir: &Path, as_json: bool) -> Result<Vec<u8>, String> {
+/// What each guide folder gave when last loaded (as a feed and as JSON), keyed by a
+/// fingerprint of its files' names and bytes.
+#[derive(Debug, Default)]
+pub(crate) struct GuideCache(Mutex<HashMap<(PathBuf, bool), Built>>);
+
+/// A folder's answer and the fingerprint of the files it was built from.
+type Built = (u64, Vec<u8>);
+
+impl GuideCache {
+    /// The folder as a guide feed, or the valid guides' specs as a JSON array: loaded
+    /// again (and its diagnostics printed to stderr) only when a guide file was added,
+    /// removed or changed. A file that cannot be read is reported and skipped.
+    pub(crate) fn get(&self, dir: &Path, as_json: bool) -> Result<Vec<u8>, String> {
+        let texts = read_dir(dir)?;
+        let print =
+            hash(texts.iter().flat_map(|(name, text)| [name.as_bytes(), &[0], text.as_bytes(), &[0]]));
+        let key = (dir.to_path_buf(), as_json);
+        let mut cached = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((p, body)) = cached.get(&key)
+            && *p == print
+        {
+            return Ok(body.clone());
+        }
+        // Loading under the lock: concurrent requests after an edit load the folder once.
+        let body = load(&texts, as_json)?;
+        cached.insert(key, (print, body.clone()));
+        Ok(body)
+    }
+}
+
+/// The guide files of `dir`, read: `(name relative to dir, text)`.
+fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let files = guide_files(dir).map_err(|e| format!("cannot list guides in {}: {e}", dir.display()))?;
     let mut texts = Vec::with_capacity(files.len());
     for file in files {
@@ -77,6 +110,12 @@ pub(crate) fn load_dir(dir: &Path, as_json: bool) -> Result<Vec<u8>, String> {
             Err(e) => eprintln!("{name}: cannot read: {e}"),
         }
     }
+    Ok(texts)
+}
+
+/// Loads the files and encodes them as a guide feed, or the valid guides' specs as a JSON
+/// array; diagnostics go to stderr.
+fn load(texts: &[(String, String)], as_json: bool) -> Result<Vec<u8>, String> {
     let sources: Vec<Source<'_>> = texts.iter().map(|(name, text)| Source { name, text }).collect();
     let loaded = waymark_core::load(&sources, &CssSelectors);
     for d in &loaded.diagnostics {
@@ -120,12 +159,17 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// A strong entity tag of `body`: its length and 64-bit FNV-1a hash (stable across builds
 /// and releases, unlike `std`'s hasher).
 pub(crate) fn etag(body: &[u8]) -> String {
+    format!("\"{:x}-{:016x}\"", body.len(), hash([body]))
+}
+
+/// 64-bit FNV-1a over the bytes of `parts`, in order.
+fn hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in body {
+    for &b in parts.into_iter().flatten() {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    format!("\"{:x}-{hash:016x}\"", body.len())
+    hash
 }
 
 /// Whether an `If-None-Match` header value matches `tag` (weak comparison, as RFC 9110

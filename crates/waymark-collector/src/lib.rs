@@ -91,6 +91,7 @@ struct AppState {
     tenants: Arc<Tenants>,
     store: Store,
     days: Arc<health::DayCache>,
+    guides: Arc<guides::GuideCache>,
 }
 
 /// A collector serving in a background task. Dropping it stops the server too (without
@@ -169,6 +170,7 @@ pub async fn serve(config: Config) -> anyhow::Result<Running> {
         tenants: Arc::new(config.tenants),
         store: store.clone(),
         days: Arc::default(),
+        guides: Arc::default(),
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

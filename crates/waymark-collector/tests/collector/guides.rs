@@ -107,6 +107,25 @@ async fn reloads_the_folder_on_every_request() {
 }
 
 #[tokio::test]
+async fn an_edit_in_place_is_served_at_once() {
+    let site = Site::new();
+    site.write("guides/b.json", &guide("beta"));
+    let server = site.serve().await;
+    let before = get(&server, "/v1/guides?key=demo-write-key").await;
+    assert_eq!(
+        get(&server, "/v1/guides?key=demo-write-key").await.body,
+        before.body,
+        "unchanged: the same feed"
+    );
+    // Same file, same length: only its bytes say it changed.
+    site.write("guides/b.json", &guide("bet2"));
+    let after = get(&server, "/v1/guides?key=demo-write-key").await;
+    assert_eq!(ids(&after), ["alpha", "bet2"]);
+    assert_ne!(before.header("etag"), after.header("etag"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn serves_the_others_and_the_located_errors_of_broken_guides() {
     let site = Site::new();
     // Stage one (syntax), stage one (shape), stage two (meaning), and a duplicate id.
