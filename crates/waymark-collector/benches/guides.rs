@@ -7,13 +7,11 @@
 //! `cargo bench -p waymark-collector --bench guides` (set `GUIDES_SECS` to run longer).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
 
-use std::time::{Duration, Instant};
+mod common;
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::Full;
 use hyper::Request;
 use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 async fn run(clients: usize, edit: bool, secs: u64) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -28,48 +26,23 @@ async fn run(clients: usize, edit: bool, secs: u64) {
     config.db = Some(dir.path().join("bench.db"));
     let server = waymark_collector::serve(config).await.unwrap();
     let url = server.url("/v1/guides?key=demo-write-key");
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (url, guides) = (url.clone(), guides.clone());
-            tokio::spawn(async move {
-                let http = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-                let mut latencies = Vec::new();
-                let mut n = 0u64;
-                while Instant::now() < deadline {
-                    if edit {
-                        // A new guide each time: the folder must be loaded again.
-                        let guide = format!(
-                            r#"{{"id":"edit","name":"Edit {n}","trigger":{{"on":"manual"}},"steps":[{{"id":"s","kind":"modal","title":{{"en":"Hi"}}}}]}}"#
-                        );
-                        std::fs::write(guides.join("zz-edit.json"), guide).unwrap();
-                    }
-                    let t = Instant::now();
-                    let resp = http.request(Request::get(&url).body(Empty::new()).unwrap()).await.unwrap();
-                    let status = resp.status();
-                    resp.into_body().collect().await.unwrap();
-                    assert_eq!(status, 200);
-                    latencies.push(t.elapsed());
-                    n += 1;
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let latencies = common::hammer(clients, secs, move |_, n| {
+        if edit {
+            // A new guide each time: the folder must be loaded again.
+            let guide = format!(
+                r#"{{"id":"edit","name":"Edit {n}","trigger":{{"on":"manual"}},"steps":[{{"id":"s","kind":"modal","title":{{"en":"Hi"}}}}]}}"#
+            );
+            std::fs::write(guides.join("zz-edit.json"), guide).unwrap();
+        }
+        Request::get(&url).body(Full::new(Bytes::new())).unwrap()
+    })
+    .await;
     println!(
         "| {:<24} | {clients:>7} | {:>9.0} | {:>6.2} | {:>6.2} |",
         if edit { "a file changed each time" } else { "unchanged folder" },
-        latencies.len() as f64 / elapsed,
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
+        latencies.per_sec(),
+        latencies.ms(0.50),
+        latencies.ms(0.99),
     );
     server.shutdown().await.unwrap();
 }

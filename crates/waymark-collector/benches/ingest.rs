@@ -4,13 +4,11 @@
 //! `cargo bench -p waymark-collector --bench ingest` (set `INGEST_SECS` to run longer).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
 
-use std::time::{Duration, Instant};
+mod common;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::Request;
 use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 fn batch(client: usize, n: usize, size: usize) -> String {
     let events: Vec<String> = (0..size)
@@ -30,49 +28,23 @@ async fn run(clients: usize, size: usize, secs: u64) {
     config.db = Some(dir.path().join("bench.db"));
     let server = waymark_collector::serve(config).await.unwrap();
     let url = server.url("/v1/events");
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let url = url.clone();
-            tokio::spawn(async move {
-                let http = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-                let mut latencies = Vec::new();
-                let mut n = 0;
-                while Instant::now() < deadline {
-                    let body = batch(c, n, size);
-                    let req = Request::post(&url)
-                        .header("content-type", "text/plain")
-                        .body(Full::new(Bytes::from(body)));
-                    let t = Instant::now();
-                    let resp = http.request(req.unwrap()).await.unwrap();
-                    let status = resp.status();
-                    resp.into_body().collect().await.unwrap();
-                    assert_eq!(status, 200);
-                    latencies.push(t.elapsed());
-                    n += 1;
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let events = latencies.len() * size;
+    let latencies = common::hammer(clients, secs, move |c, n| {
+        Request::post(&url)
+            .header("content-type", "text/plain")
+            .body(Full::new(Bytes::from(batch(c, n as usize, size))))
+            .unwrap()
+    })
+    .await;
+    let events = latencies.all.len() * size;
     let stored = server.events().len();
     assert_eq!(stored, events, "every acknowledged event is stored");
     println!(
         "| {clients:>7} | {size:>5} | {:>12.0} | {:>9.0} | {:>8.2} | {:>8.2} | {:>8.2} |",
-        events as f64 / elapsed,
-        latencies.len() as f64 / elapsed,
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        latencies.last().unwrap().as_secs_f64() * 1e3,
+        events as f64 / latencies.secs,
+        latencies.per_sec(),
+        latencies.ms(0.50),
+        latencies.ms(0.99),
+        latencies.ms(1.0),
     );
     server.shutdown().await.unwrap();
 }
