@@ -1,5 +1,7 @@
 //! Audience evaluation: page rules, user and account conditions, locales.
 
+use std::borrow::Cow;
+
 use crate::date;
 use crate::duration::Millis;
 use crate::format::{Op, UrlRule};
@@ -125,15 +127,17 @@ impl Attr {
         }
     }
 
-    fn read(&self, who: &Identity) -> Option<Json> {
+    /// The attribute's value for `who`: traits are borrowed (they may be whole objects),
+    /// the short id and locale strings copied.
+    fn read<'a>(&self, who: &'a Identity) -> Option<Cow<'a, Json>> {
         match self {
-            Self::UserId => who.user.clone().map(Json::String),
-            Self::AccountId => who.account.clone().map(Json::String),
-            Self::Locale => Some(Json::String(who.locale.clone())),
-            Self::UserTrait(t) => who.user_traits.get(t).cloned(),
-            Self::AccountTrait(t) => who.account_traits.get(t).cloned(),
+            Self::UserId => who.user.clone().map(|u| Cow::Owned(Json::String(u))),
+            Self::AccountId => who.account.clone().map(|a| Cow::Owned(Json::String(a))),
+            Self::Locale => Some(Cow::Owned(Json::String(who.locale.clone()))),
+            Self::UserTrait(t) => who.user_traits.get(t).map(Cow::Borrowed),
+            Self::AccountTrait(t) => who.account_traits.get(t).map(Cow::Borrowed),
         }
-        .filter(|v| *v != Json::Null)
+        .filter(|v| **v != Json::Null)
     }
 }
 
@@ -154,7 +158,7 @@ impl Cond {
             Cond::All(cs) => cs.iter().all(|c| c.eval(who, now)),
             Cond::Any(cs) => cs.iter().any(|c| c.eval(who, now)),
             Cond::Not(c) => !c.eval(who, now),
-            Cond::Test { attr, op, operand } => test(attr.read(who).as_ref(), *op, operand, now),
+            Cond::Test { attr, op, operand } => test(attr.read(who).as_deref(), *op, operand, now),
         }
     }
 }
