@@ -207,6 +207,21 @@ impl StallKind {
     pub fn from_code(code: u8) -> Option<Self> {
         Self::ALL.get(usize::from(code)).copied()
     }
+
+    /// The name events carry (`rage_click`, `u_turn`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            StallKind::Idle => "idle",
+            StallKind::RageClick => "rage_click",
+            StallKind::DeadClick => "dead_click",
+            StallKind::BackAndForth => "back_and_forth",
+            StallKind::PagePingPong => "page_ping_pong",
+            StallKind::InvalidInput => "invalid_input",
+            StallKind::Dismissed => "dismissed",
+            StallKind::Abandoned => "abandoned",
+            StallKind::UTurn => "u_turn",
+        }
+    }
 }
 
 /// A UUIDv7 from a timestamp and 80 bits that the session seed and sequence make unique.

@@ -3,7 +3,7 @@
 //! The output is exactly what `serde_json::to_string` gives (a test holds them together),
 //! so the collector reads it with the serde types of [`crate::event`].
 
-use crate::event::{Event, EventKind, StallKind};
+use crate::event::{Event, EventKind};
 
 impl Event {
     /// The event as schema-v1 JSON, as the collector expects it.
@@ -60,23 +60,6 @@ impl Event {
         }
         o.0.push('}');
         o.0
-    }
-}
-
-impl StallKind {
-    /// The name events carry (`rage_click`, `u_turn`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            StallKind::Idle => "idle",
-            StallKind::RageClick => "rage_click",
-            StallKind::DeadClick => "dead_click",
-            StallKind::BackAndForth => "back_and_forth",
-            StallKind::PagePingPong => "page_ping_pong",
-            StallKind::InvalidInput => "invalid_input",
-            StallKind::Dismissed => "dismissed",
-            StallKind::Abandoned => "abandoned",
-            StallKind::UTurn => "u_turn",
-        }
     }
 }
 
