@@ -81,8 +81,8 @@ struct Stored<'a> {
 
 fn read(text: &str) -> Option<Stored<'_>> {
     let mut lines = text.lines();
-    let header = lines.next()?.strip_prefix(STORED)?;
-    let mut words = header.split(' ').skip(1);
+    // The space matters: `waymark-queue 10 ...` is another version, not version 1.
+    let mut words = lines.next()?.strip_prefix(STORED)?.strip_prefix(' ')?.split(' ');
     let dropped = words.next()?.parse().ok()?;
     let touched = words.next()?.parse().ok()?;
     Some(Stored { dropped, touched, events: lines })
@@ -562,7 +562,13 @@ mod tests {
         let (ids, dropped) = posted(&next.take_batch("k\"1", 60_000).unwrap());
         assert_eq!((ids.len(), dropped), (4, 4));
 
-        for bad in ["", "waymark-queue 2 0 0\n{}", "waymark-queue 1 x 0", "waymark-queue 1 0"] {
+        for bad in [
+            "",
+            "waymark-queue 2 0 0\n{}",
+            "waymark-queue 10 0 0\n{}",
+            "waymark-queue 1 x 0",
+            "waymark-queue 1 0",
+        ] {
             assert!(!Outbox::new().adopt(bad, 0), "{bad:?} is not taken");
         }
     }
