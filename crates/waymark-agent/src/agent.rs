@@ -531,12 +531,9 @@ impl Agent {
             ls.push(EventListener::new(target, name, move |_| {
                 let Some(b) = a.beacon.as_ref() else { return };
                 if name == "pageshow" {
-                    crate::beacon::leave(b, false);
+                    crate::beacon::returned(b);
                 } else if a.doc.hidden() || name == "pagehide" {
-                    crate::beacon::drain(b, &a.window);
-                    if name == "pagehide" {
-                        crate::beacon::leave(b, true);
-                    }
+                    crate::beacon::drain(b, &a.window, name == "pagehide");
                 }
             }));
         }

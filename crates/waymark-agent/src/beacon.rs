@@ -213,10 +213,13 @@ fn retry_after(response: &web_sys::Response) -> Option<u64> {
     (!ms.is_nan()).then_some(ms as u64)
 }
 
-/// Sends what is queued with `sendBeacon` (the page is being hidden or closed).
-pub(crate) fn drain(cell: &Shared, window: &Window) {
+/// Sends what is queued with `sendBeacon`: the page is being hidden or, when `leaving`,
+/// closed; then what could not be sent is stored as left, for the next page to send at
+/// once (and so is anything queued later).
+pub(crate) fn drain(cell: &Shared, window: &Window, leaving: bool) {
     let Ok(mut b) = cell.try_borrow_mut() else { return };
-    if !b.enabled || b.outbox.is_empty() {
+    b.left |= leaving;
+    if !b.enabled || (b.outbox.is_empty() && !leaving) {
         return;
     }
     let navigator = window.navigator();
@@ -226,12 +229,10 @@ pub(crate) fn drain(cell: &Shared, window: &Window) {
     b.save();
 }
 
-/// The page is leaving (`pagehide`, `left`) or came back from the back/forward cache
-/// (`pageshow`): while it is away, what it could not send is stored as left, for the next
-/// page to send at once.
-pub(crate) fn leave(cell: &Shared, left: bool) {
+/// The page came back from the back/forward cache (`pageshow`): its queue is its own again.
+pub(crate) fn returned(cell: &Shared) {
     let Ok(mut b) = cell.try_borrow_mut() else { return };
-    b.left = left;
+    b.left = false;
     if b.enabled {
         b.save();
     }

@@ -12,8 +12,8 @@ use crate::browser_tests::sleep;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Nothing listens there: events stay queued.
-const DOWN: &str = "http://127.0.0.1:9/v1/events";
+/// Neither `fetch` nor `sendBeacon` sends there (not HTTP): events stay queued.
+const DOWN: &str = "ftp://127.0.0.1:9/v1/events";
 
 fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
@@ -87,7 +87,7 @@ fn a_page_takes_over_what_pages_left_and_hands_its_own_over_when_it_leaves() {
         "new-1",
         "stored as it is queued"
     );
-    beacon::leave(&b, true);
+    beacon::drain(&b, &web_sys::window().unwrap(), true);
     beacon::push(&b, r#"{"id":"late-1"}"#.into());
     assert_eq!(
         read(&s.get_item(&mine).unwrap().unwrap()).1,
