@@ -1,5 +1,5 @@
 //! `GET /v1/guides?key=WRITE_KEY`: the guides of the key's tenant as a compiled guide
-//! feed ([`waymark_core::wire`]), reloaded on every request; `&format=json` gives the
+//! feed ([`waymark_core::wire`]), read on every request; `&format=json` gives the
 //! specs of the valid guides as JSON instead, for people and tools.
 //!
 //! The folder is small and edited live by CS teams, so each request reads every file.
@@ -41,12 +41,11 @@ pub(crate) async fn get_guides(
     let dir = tenant.guides.clone();
     let as_json = query.get("format").is_some_and(|f| f == "json");
     let cache = s.guides.clone();
-    let body = match tokio::task::spawn_blocking(move || cache.get(&dir, as_json)).await {
-        Ok(Ok(body)) => body,
+    let (body, tag) = match tokio::task::spawn_blocking(move || cache.get(&dir, as_json)).await {
+        Ok(Ok(built)) => built,
         Ok(Err(e)) => return cors::allow(internal(e), origin.as_ref()),
         Err(e) => return cors::allow(internal(format!("loading guides failed: {e}")), origin.as_ref()),
     };
-    let tag = etag(&body);
     let Ok(tag_value) = HeaderValue::from_str(&tag) else {
         return internal(format!("invalid etag {tag}"));
     };
@@ -74,28 +73,35 @@ pub(crate) async fn get_guides(
 #[derive(Debug, Default)]
 pub(crate) struct GuideCache(Mutex<HashMap<(PathBuf, bool), Built>>);
 
-/// A folder's answer and the fingerprint of the files it was built from.
-type Built = (u64, Vec<u8>);
+/// A folder's answer, its entity tag, and the fingerprint of the files it was built from.
+#[derive(Debug)]
+struct Built {
+    print: u64,
+    body: Vec<u8>,
+    tag: String,
+}
 
 impl GuideCache {
     /// The folder as a guide feed, or the valid guides' specs as a JSON array: loaded
     /// again (and its diagnostics printed to stderr) only when a guide file was added,
-    /// removed or changed. A file that cannot be read is reported and skipped.
-    pub(crate) fn get(&self, dir: &Path, as_json: bool) -> Result<Vec<u8>, String> {
+    /// removed or changed. A file that cannot be read is reported and skipped. Gives the
+    /// body and its entity tag.
+    pub(crate) fn get(&self, dir: &Path, as_json: bool) -> Result<(Vec<u8>, String), String> {
         let texts = read_dir(dir)?;
         let print =
             hash(texts.iter().flat_map(|(name, text)| [name.as_bytes(), &[0], text.as_bytes(), &[0]]));
         let key = (dir.to_path_buf(), as_json);
         let mut cached = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((p, body)) = cached.get(&key)
-            && *p == print
+        if let Some(built) = cached.get(&key)
+            && built.print == print
         {
-            return Ok(body.clone());
+            return Ok((built.body.clone(), built.tag.clone()));
         }
         // Loading under the lock: concurrent requests after an edit load the folder once.
         let body = load(&texts, as_json)?;
-        cached.insert(key, (print, body.clone()));
-        Ok(body)
+        let tag = etag(&body);
+        cached.insert(key, Built { print, body: body.clone(), tag: tag.clone() });
+        Ok((body, tag))
     }
 }
 
