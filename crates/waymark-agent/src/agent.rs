@@ -87,6 +87,15 @@ thread_local! {
     static RUNNING: RefCell<Option<Rc<Agent>>> = const { RefCell::new(None) };
 }
 
+/// Unhooks the running agent from the page, so browser tests can run whole agents one
+/// after another.
+#[cfg(test)]
+pub(crate) fn stop() {
+    if let Some(a) = RUNNING.with(|r| r.borrow_mut().take()) {
+        a.teardown();
+    }
+}
+
 /// Called on an internal panic: report it and unhook the agent so the page goes on.
 pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     web_sys::console::warn_1(&JsValue::from_str(&format!(

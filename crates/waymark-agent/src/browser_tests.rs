@@ -152,6 +152,7 @@ fn facts_use_fallbacks_and_text() {
 
 #[wasm_bindgen_test]
 async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
+    let _turn = agent_turn().await;
     let guides = r##"[{"id":"late","name":"Late","steps":[{"id":"a","target":{"selector":"#late-target"},"title":"Hi","advance":{"on":"click"}},{"id":"b","kind":"modal","title":"Two"}]}]"##;
     let url = feed_url(guides);
     let config = js_sys::Object::new();
@@ -240,6 +241,29 @@ fn stored_state(storage: &web_sys::Storage) -> waymark_core::UserState {
     let saved = storage.get_item("waymark:test:u1").unwrap().expect("a stored state");
     let bytes = crate::agent::from_base64(&web_sys::window().unwrap(), &saved).unwrap();
     waymark_core::UserState::decode(&bytes)
+}
+
+thread_local! {
+    static AGENT_ON_PAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A whole agent's turn on the test page. A page has one agent (its timers and frames find
+/// it through a global), while async tests interleave: tests that start one take turns,
+/// and a turn ends with that agent unhooked and its layer removed.
+pub(crate) struct AgentTurn;
+
+pub(crate) async fn agent_turn() -> AgentTurn {
+    while AGENT_ON_PAGE.with(|busy| busy.replace(true)) {
+        sleep(20).await;
+    }
+    AgentTurn
+}
+
+impl Drop for AgentTurn {
+    fn drop(&mut self) {
+        crate::agent::stop();
+        AGENT_ON_PAGE.with(|busy| busy.set(false));
+    }
 }
 
 pub(crate) async fn sleep(ms: i32) {

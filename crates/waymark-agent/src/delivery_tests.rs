@@ -118,6 +118,7 @@ fn a_page_takes_over_what_pages_left_and_hands_its_own_over_when_it_leaves() {
 /// nothing reported afterwards is stored.
 #[wasm_bindgen_test]
 async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
+    let _turn = crate::browser_tests::agent_turn().await;
     let key = "t-consent";
     clear(key);
     let config = js_sys::Object::new();
