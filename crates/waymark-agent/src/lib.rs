@@ -17,6 +17,10 @@ mod watches;
 
 use wasm_bindgen::prelude::*;
 
+#[cfg(target_family = "wasm")]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use agent::Config;
 
 /// The handle behind `window.waymark` once the wasm has loaded.
