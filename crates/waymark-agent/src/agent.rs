@@ -59,6 +59,25 @@ enum Job {
     Timeout,
 }
 
+/// What a page event the agent listens to means for it.
+#[derive(Clone, Copy, PartialEq)]
+enum On {
+    Click,
+    Input,
+    Invalid,
+    Key,
+    /// Keyboard-free activity: pointer, wheel, touch.
+    Activity,
+    /// Scroll or resize: activity, and targets may have moved.
+    Moved,
+    /// An SPA navigation.
+    Navigated,
+    Visibility,
+    Focus,
+    PageHide,
+    PageShow,
+}
+
 /// The running agent.
 pub(crate) struct Agent {
     window: Window,
@@ -500,60 +519,39 @@ impl Agent {
 
     /// Registers every listener and the mutation observer.
     fn hook(self: &Rc<Self>) {
-        let capture = EventListenerOptions::run_in_capture_phase();
-        let passive = EventListenerOptions { passive: true, ..EventListenerOptions::run_in_capture_phase() };
-        let mut ls = Vec::new();
+        use EventListenerOptions as Options;
+        let capture = Options::run_in_capture_phase();
+        let passive = Options { passive: true, ..capture };
+        let bubble = Options::default();
         let doc: &web_sys::EventTarget = self.doc.as_ref();
         let win: &web_sys::EventTarget = self.window.as_ref();
-
-        let a = self.clone();
-        ls.push(EventListener::new_with_options(doc, "click", passive, move |e| a.on_click(e)));
-        let a = self.clone();
-        ls.push(EventListener::new_with_options(doc, "input", passive, move |e| a.on_input(e)));
-        let a = self.clone();
-        ls.push(EventListener::new_with_options(doc, "invalid", passive, move |e| {
-            if let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
-                a.push(Input::Invalid { field: page::field_name(&el) });
-            }
-        }));
-        let a = self.clone();
-        ls.push(EventListener::new_with_options(doc, "keydown", capture, move |e| a.on_key(e)));
-        for name in ["pointerdown", "wheel", "touchstart"] {
-            let a = self.clone();
-            ls.push(EventListener::new_with_options(doc, name, passive, move |_| a.activity()));
-        }
-        for name in ["scroll", "resize"] {
-            let a = self.clone();
-            ls.push(EventListener::new_with_options(win, name, passive, move |_| {
-                a.activity();
-                a.schedule_frame();
-            }));
-        }
-        for name in ["popstate", "hashchange", "waymark:navigate"] {
-            let a = self.clone();
-            ls.push(EventListener::new(win, name, move |_| a.schedule_frame()));
-        }
-        // Leaving or hiding the page: send what is queued while the page can still send;
-        // leaving, hand what is left to the next page (until the page comes back).
-        for (target, name) in [(doc, "visibilitychange"), (win, "pagehide"), (win, "pageshow")] {
-            let a = self.clone();
-            ls.push(EventListener::new(target, name, move |_| {
-                let Some(b) = a.beacon.as_ref() else { return };
-                if name == "pageshow" {
-                    crate::beacon::returned(b);
-                } else if a.doc.hidden() || name == "pagehide" {
-                    crate::beacon::drain(b, &a.window, name == "pagehide");
-                }
-            }));
-        }
-        for name in ["visibilitychange", "focus", "blur"] {
-            let a = self.clone();
-            let target = if name == "visibilitychange" { doc } else { win };
-            ls.push(EventListener::new(target, name, move |_| {
-                let visible = !a.doc.hidden() && a.doc.has_focus().unwrap_or(true);
-                a.push(Input::Visibility { visible });
-            }));
-        }
+        let table = [
+            (doc, "click", passive, On::Click),
+            (doc, "input", passive, On::Input),
+            (doc, "invalid", passive, On::Invalid),
+            (doc, "keydown", capture, On::Key),
+            (doc, "pointerdown", passive, On::Activity),
+            (doc, "wheel", passive, On::Activity),
+            (doc, "touchstart", passive, On::Activity),
+            (win, "scroll", passive, On::Moved),
+            (win, "resize", passive, On::Moved),
+            (win, "popstate", bubble, On::Navigated),
+            (win, "hashchange", bubble, On::Navigated),
+            (win, "waymark:navigate", bubble, On::Navigated),
+            (doc, "visibilitychange", bubble, On::Visibility),
+            (win, "focus", bubble, On::Focus),
+            (win, "blur", bubble, On::Focus),
+            (win, "pagehide", bubble, On::PageHide),
+            (win, "pageshow", bubble, On::PageShow),
+        ];
+        // One closure type for every listener: each distinct closure is code of its own.
+        let ls = table
+            .into_iter()
+            .map(|(target, name, options, on)| {
+                let a = self.clone();
+                EventListener::new_with_options(target, name, options, move |e| a.on_event(on, e))
+            })
+            .collect();
         *self.listeners.borrow_mut() = ls;
 
         let a = self.clone();
@@ -580,6 +578,48 @@ impl Agent {
         let (Ok(o), Some(body)) = (self.observer.try_borrow(), self.doc.body()) else { return };
         let (Some((observer, _)), Ok(watches)) = (o.as_ref(), self.watches.try_borrow()) else { return };
         let _ = observer.observe_with_options(&body, &watches.observer_init());
+    }
+
+    fn on_event(&self, on: On, e: &web_sys::Event) {
+        match on {
+            On::Click => self.on_click(e),
+            On::Input => self.on_input(e),
+            On::Invalid => {
+                if let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                    self.push(Input::Invalid { field: page::field_name(&el) });
+                }
+            }
+            On::Key => self.on_key(e),
+            On::Activity => self.activity(),
+            On::Moved => {
+                self.activity();
+                self.schedule_frame();
+            }
+            On::Navigated => self.schedule_frame(),
+            On::Visibility | On::Focus => {
+                // Hidden: send what is queued while the page can still send.
+                if on == On::Visibility
+                    && self.doc.hidden()
+                    && let Some(b) = &self.beacon
+                {
+                    crate::beacon::drain(b, &self.window, false);
+                }
+                let visible = !self.doc.hidden() && self.doc.has_focus().unwrap_or(true);
+                self.push(Input::Visibility { visible });
+            }
+            // Leaving: send what the page can, and hand the rest to the next page (until
+            // this one comes back from the back/forward cache).
+            On::PageHide => {
+                if let Some(b) = &self.beacon {
+                    crate::beacon::drain(b, &self.window, true);
+                }
+            }
+            On::PageShow => {
+                if let Some(b) = &self.beacon {
+                    crate::beacon::returned(b);
+                }
+            }
+        }
     }
 
     fn activity(&self) {
