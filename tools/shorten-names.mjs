@@ -8,6 +8,8 @@
 // `--minify-imports-and-exports-and-modules` renames them in the wasm and prints the mapping;
 // this script applies that mapping to the glue, then checks that every import the wasm asks
 // for is provided and every export the glue uses exists. Both files are rewritten in place.
+// Being the last pass over the wasm, it also drops the `producers` and `target_features`
+// sections, which only tools read.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +27,7 @@ const fail = (msg) => {
 const wasmOpt = path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules/.bin/wasm-opt');
 const out = execFileSync(
   wasmOpt,
-  [wasmPath, '--minify-imports-and-exports-and-modules', '-o', wasmPath],
+  [wasmPath, '--minify-imports-and-exports-and-modules', '--strip-producers', '--strip-target-features', '-o', wasmPath],
   { encoding: 'utf8' },
 );
 // wasm-opt prints the mapping as JSON: {"imports": [[module, name, new]], "exports": [[name, new]]}.
