@@ -19,4 +19,5 @@ mod missing_wasm;
 mod placement;
 mod preview;
 mod resume;
+mod snippet_twice;
 mod spa;

@@ -2,13 +2,16 @@
    agent is ready, streams the wasm in, and never throws into the host page: where wasm is
    unavailable or blocked it warns once and leaves the page untouched. */
 (function (w, d) {
+  // A page runs one agent: a second copy of the snippet (a tag manager adding it again)
+  // leaves the first in charge.
+  if (w.waymark && w.waymark.loader) { console.warn("waymark: the script is on the page twice; the second copy does nothing"); return; }
   var s = d.currentScript, q = w.waymark && w.waymark.q || [], agent = null, dead = false;
   function call(m, a) {
     if (dead) return;
     if (!agent) { q.push([m, a]); return; }
     try { agent[m].apply(agent, a); } catch (e) { dead = true; console.warn("waymark: disabled", e); }
   }
-  var api = { q: q };
+  var api = { q: q, loader: 1 };
   "identify track start dismiss on consent".split(" ").forEach(function (m) {
     api[m] = function () { call(m, [].slice.call(arguments)); };
   });

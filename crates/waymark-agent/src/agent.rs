@@ -137,6 +137,11 @@ fn warn(msg: &str) {
 impl Agent {
     /// Hooks the agent into the page and starts loading the guides.
     pub(crate) fn start(config: Config) -> Option<Rc<Self>> {
+        // One agent per page: two would show every guide twice and report every event twice.
+        if RUNNING.with(|r| r.try_borrow().map_or(true, |r| r.is_some())) {
+            warn("waymark: the agent is already running on this page; this start does nothing");
+            return None;
+        }
         let window = web_sys::window()?;
         let doc = window.document()?;
         // `navigator.doNotTrack` is null when unset and `globalPrivacyControl` is missing

@@ -200,6 +200,19 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     target.remove();
 }
 
+/// A page runs one agent: a second start does nothing while the first runs.
+#[wasm_bindgen_test]
+async fn a_second_start_on_the_page_does_nothing() {
+    let _turn = agent_turn().await;
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"key".into(), &"twice".into()).unwrap();
+    js_sys::Reflect::set(&config, &"guides".into(), &feed_url("[]").into()).unwrap();
+    assert!(crate::start(config.clone().into()).is_some());
+    assert!(crate::start(config.into()).is_none(), "the second start is refused");
+    sleep(200).await;
+    assert_eq!(doc().query_selector_all("#waymark-root").unwrap().length(), 1, "one layer");
+}
+
 #[wasm_bindgen_test]
 fn guide_patterns_compile_with_the_browsers_regexp() {
     use waymark_core::pattern::Pattern;

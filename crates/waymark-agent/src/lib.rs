@@ -30,7 +30,8 @@ pub struct Waymark {
 }
 
 /// Starts the agent with the loader's configuration (`{key, guides, collector, user,
-/// account, locale}`); returns `undefined` if the page cannot host it.
+/// account, locale}`); returns `undefined` if the page cannot host it or already runs an
+/// agent.
 #[wasm_bindgen]
 pub fn start(config: JsValue) -> Option<Waymark> {
     std::panic::set_hook(Box::new(agent::on_panic));
