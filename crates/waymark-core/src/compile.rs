@@ -4,8 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
-
 use crate::date::DateRef;
 use crate::diagnostic::{Diagnostic, Finding, Severity, did_you_mean};
 use crate::format::{
@@ -555,15 +553,13 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
         (Op::Exists | Op::NotExists, None) => Operand::None,
         (Op::Exists | Op::NotExists, Some(_)) => return bad_operand(out, &vp, op, "no `value`"),
         (_, None) => return bad_operand(out, ptr, op, "a `value`"),
-        (Op::In | Op::NotIn, Some(Value::Array(items))) => {
-            Operand::List(items.iter().map(Json::from).collect())
-        }
+        (Op::In | Op::NotIn, Some(Json::Array(items))) => Operand::List(items.clone()),
         (Op::In | Op::NotIn, Some(_)) => return bad_operand(out, &vp, op, "a list of values"),
-        (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Some(v)) => match v.as_f64() {
-            Some(n) => Operand::Number(n),
-            None => return bad_operand(out, &vp, op, "a number"),
+        (Op::Gt | Op::Gte | Op::Lt | Op::Lte, Some(v)) => match v {
+            Json::Number(n) => Operand::Number(*n),
+            _ => return bad_operand(out, &vp, op, "a number"),
         },
-        (Op::Before | Op::After, Some(Value::String(s))) => match DateRef::parse(s) {
+        (Op::Before | Op::After, Some(Json::String(s))) => match DateRef::parse(s) {
             Ok(d) => Operand::Date(d),
             Err(e) => {
                 out.push(Finding::error("invalid-value", &vp, e));
@@ -573,12 +569,11 @@ fn compile_cond(c: &Condition, ptr: &str, out: &mut Vec<Finding>) -> Option<Cond
         (Op::Before | Op::After, Some(_)) => {
             return bad_operand(out, &vp, op, "a date string like `2026-01-31` or `-14d`");
         }
-        (Op::StartsWith, Some(v)) if !v.is_string() => return bad_operand(out, &vp, op, "a string"),
-        (_, Some(v @ (Value::Array(_) | Value::Object(_)))) if op != Op::Contains => {
-            let _ = v;
+        (Op::StartsWith, Some(v)) if v.as_str().is_none() => return bad_operand(out, &vp, op, "a string"),
+        (_, Some(Json::Array(_) | Json::Object(_))) if op != Op::Contains => {
             return bad_operand(out, &vp, op, "a string, number or boolean");
         }
-        (_, Some(v)) => Operand::Value(Json::from(v)),
+        (_, Some(v)) => Operand::Value(v.clone()),
     };
     Some(Cond::Test { attr, op, operand })
 }

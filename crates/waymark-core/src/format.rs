@@ -113,7 +113,8 @@ pub struct Condition {
     /// The operand: a string, number, bool, list (for `in`), or date (for `before`/`after`:
     /// `2026-01-31`, an RFC 3339 time, or relative to now like `-14d`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<serde_json::Value>,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub value: Option<crate::json::Json>,
 }
 
 /// Comparison operators of audience conditions.

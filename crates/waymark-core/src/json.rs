@@ -56,6 +56,30 @@ impl From<&serde_json::Value> for Json {
     }
 }
 
+/// Written as JSON, whole numbers as integers (`3`, as authored, not `3.0`).
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
+                s.serialize_i64(*n as i64)
+            }
+            Json::Number(n) => s.serialize_f64(*n),
+            Json::String(v) => s.serialize_str(v),
+            Json::Array(items) => items.serialize(s),
+            Json::Object(map) => map.serialize(s),
+        }
+    }
+}
+
+/// Read as any JSON value (natively, where guides are authored).
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(|v| Json::from(&v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +98,12 @@ mod tests {
         // Beyond 2^53 a number is the nearest f64, as in the browser.
         let a = Json::Object(StrMap::from([("n".to_string(), Json::Number(9007199254740992.0))]));
         assert_eq!(Json::from(&v), Json::Object(StrMap::from([("b".to_string(), b), ("a".to_string(), a)])));
+    }
+
+    #[test]
+    fn round_trips_through_serde_with_whole_numbers_as_integers() {
+        let text = r#"{"a":[1,-2,2.5,"x",true,null],"b":{"c":{}}}"#;
+        let v: Json = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), text);
     }
 }
