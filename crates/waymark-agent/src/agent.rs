@@ -106,11 +106,11 @@ thread_local! {
     static RUNNING: RefCell<Option<Rc<Agent>>> = const { RefCell::new(None) };
 }
 
-/// Unhooks the running agent from the page, so browser tests can run whole agents one
-/// after another.
-#[cfg(test)]
+/// Unhooks the running agent from the page (after a panic; browser tests run whole agents
+/// one after another).
 pub(crate) fn stop() {
-    if let Some(a) = RUNNING.with(|r| r.borrow_mut().take()) {
+    let agent = RUNNING.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()));
+    if let Some(a) = agent {
         a.teardown();
     }
 }
@@ -120,10 +120,7 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     web_sys::console::warn_1(&JsValue::from_str(&format!(
         "waymark: internal error, guides disabled: {info}"
     )));
-    let agent = RUNNING.with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take()));
-    if let Some(a) = agent {
-        a.teardown();
-    }
+    stop();
 }
 
 fn now() -> u64 {
