@@ -60,7 +60,7 @@ enum Job {
 }
 
 /// What a page event the agent listens to means for it.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum On {
     Click,
     Input,
@@ -598,17 +598,16 @@ impl Agent {
                 self.schedule_frame();
             }
             On::Navigated => self.schedule_frame(),
-            On::Visibility | On::Focus => {
+            On::Visibility => {
                 // Hidden: send what is queued while the page can still send.
-                if on == On::Visibility
-                    && self.doc.hidden()
+                if self.doc.hidden()
                     && let Some(b) = &self.beacon
                 {
                     crate::beacon::drain(b, &self.window, false);
                 }
-                let visible = !self.doc.hidden() && self.doc.has_focus().unwrap_or(true);
-                self.push(Input::Visibility { visible });
+                self.visibility_changed();
             }
+            On::Focus => self.visibility_changed(),
             // Leaving: send what the page can, and hand the rest to the next page (until
             // this one comes back from the back/forward cache).
             On::PageHide => {
@@ -622,6 +621,12 @@ impl Agent {
                 }
             }
         }
+    }
+
+    /// Tells the engine whether the page is visible and focused.
+    fn visibility_changed(&self) {
+        let visible = !self.doc.hidden() && self.doc.has_focus().unwrap_or(true);
+        self.push(Input::Visibility { visible });
     }
 
     fn activity(&self) {
