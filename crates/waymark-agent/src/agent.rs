@@ -183,27 +183,50 @@ impl Agent {
                 *r = Some(agent.clone());
             }
         });
-        let loading = agent.clone();
-        wasm_bindgen_futures::spawn_local(async move { loading.load().await });
+        agent.load();
         Some(agent)
     }
 
-    async fn load(self: Rc<Self>) {
+    /// Asks for the guide feed: the loader's prefetch when there is one, else a fetch.
+    fn load(self: &Rc<Self>) {
         let Some(url) = self.config.guides.clone() else {
             warn("waymark: no data-guides URL on the script tag; nothing to show");
             return;
         };
-        let bytes = match self.config.prefetched.clone() {
-            Some(p) => wasm_bindgen_futures::JsFuture::from(p)
-                .await
-                .map_err(|e| e.as_string().unwrap_or_else(|| "the request failed".into()))
-                .map(|b| js_sys::Uint8Array::new(&b).to_vec()),
-            None => fetch_bytes(&self.window, &url).await,
-        };
-        let bytes = match bytes {
-            Ok(b) => b,
+        let a = self.clone();
+        match self.config.prefetched.clone() {
+            Some(p) => when_settled(&p, Box::new(move |v| a.feed_arrived(v))),
+            None => when_settled(
+                &self.window.fetch_with_str(&url),
+                Box::new(move |v| match v.dyn_into::<web_sys::Response>() {
+                    Ok(r) if r.ok() => match r.array_buffer() {
+                        Ok(body) => {
+                            let b = a.clone();
+                            when_settled(&body, Box::new(move |v| b.feed_arrived(v)));
+                        }
+                        Err(e) => a.feed_arrived(e),
+                    },
+                    Ok(r) => {
+                        a.feed_arrived(JsValue::from_str(&("HTTP ".to_string() + &r.status().to_string())))
+                    }
+                    Err(e) => a.feed_arrived(e),
+                }),
+            ),
+        }
+    }
+
+    /// Task 1: reads the feed (`value`: its bytes, or why there are none) and checks its
+    /// selectors; the engine starts in the next task.
+    fn feed_arrived(self: &Rc<Self>, value: JsValue) {
+        let url = self.config.guides.as_deref().unwrap_or_default();
+        let bytes = match value.dyn_into::<js_sys::ArrayBuffer>() {
+            Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
             Err(e) => {
-                warn(&format!("waymark: cannot load guides from {url}: {e}"));
+                let why = e
+                    .as_string()
+                    .or_else(|| Some(e.dyn_ref::<js_sys::Error>()?.message().into()))
+                    .unwrap_or_else(|| "the request failed".into());
+                warn(&format!("waymark: cannot load guides from {url}: {why}"));
                 return;
             }
         };
@@ -225,16 +248,22 @@ impl Agent {
             errors.push(Input::GuideError { guide: b.guide, message: b.message });
         }
         // Reading the feed and starting the engine (which queries the page, renders and
-        // lays out) run as two tasks, so neither becomes a long task for the host. The
-        // layer goes in with the first card: added earlier, it would cost the page a
-        // style, layout and paint of its own between the two.
-        next_task(&self.window).await;
+        // lays out) run as two tasks, so neither becomes a long task for the host.
+        let a = self.clone();
+        let begin = Closure::once_into_js(move || a.begin(feed.guides, errors));
+        let _ = self.window.set_timeout_with_callback(begin.unchecked_ref());
+    }
+
+    /// Task 2: the layer, the engine and the page's listeners. The layer goes in with the
+    /// first card: added earlier, it would cost the page a style, layout and paint of its
+    /// own between the two tasks.
+    fn begin(self: &Rc<Self>, guides: Vec<Guide>, errors: Vec<Input>) {
         let Some(ui) = Ui::new(&self.doc) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;
         };
         *self.ui.borrow_mut() = Some(ui);
-        self.build_engine(feed.guides);
+        self.build_engine(guides);
         self.hook();
         for e in errors {
             self.push(e);
@@ -795,25 +824,19 @@ pub(crate) fn from_base64(window: &Window, text: &str) -> Option<Vec<u8>> {
     Some(binary.chars().filter_map(|c| u8::try_from(u32::from(c)).ok()).collect())
 }
 
-/// Resolves in a new task: the page runs (input, rendering) before the agent goes on.
-async fn next_task(window: &Window) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = window.set_timeout_with_callback(&resolve);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, seen only through `then`.
+    type Thenable;
+    /// `promise.then(f, f)`: `f` gets the value or the rejection reason.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_either(this: &Thenable, on_value: &JsValue, on_reason: &JsValue);
 }
 
-async fn fetch_bytes(window: &Window, url: &str) -> Result<Vec<u8>, String> {
-    let describe = |e: JsValue| {
-        e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok()?.as_string()).unwrap_or_default()
-    };
-    let resp = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.map_err(describe)?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "not a response".to_string())?;
-    if !resp.ok() {
-        return Err(format!("HTTP {}", resp.status()));
-    }
-    let body = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().map_err(describe)?)
-        .await
-        .map_err(describe)?;
-    Ok(js_sys::Uint8Array::new(&body).to_vec())
+/// Calls `then` once `promise` settles, with its value or its rejection reason (callers
+/// tell them apart by type). One closure type for every caller, and no async executor:
+/// each would be code of its own in the wasm.
+pub(crate) fn when_settled(promise: &js_sys::Promise, then: Box<dyn FnOnce(JsValue)>) {
+    let f = Closure::once_into_js(move |v: JsValue| then(v));
+    promise.unchecked_ref::<Thenable>().then_either(&f, &f);
 }

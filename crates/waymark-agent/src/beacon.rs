@@ -17,7 +17,6 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{JsFuture, spawn_local};
 use waymark_core::outbox::Outbox;
 use web_sys::{Storage, Window};
 
@@ -157,12 +156,12 @@ fn arm(cell: &Shared) {
     b.timer = next.map(|at| {
         let again = cell.clone();
         let delay = u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000);
-        (at, Timeout::new(delay, move || spawn_local(flush(again))))
+        (at, Timeout::new(delay, move || flush(&again)))
     });
 }
 
 /// Posts the batch that is due with `fetch` + `keepalive` and hands the answer over.
-async fn flush(cell: Shared) {
+fn flush(cell: &Shared) {
     let Some(window) = web_sys::window() else { return };
     let (url, body) = {
         let Ok(mut b) = cell.try_borrow_mut() else { return };
@@ -176,7 +175,7 @@ async fn flush(cell: Shared) {
             Some(body) => (b.url.clone(), body),
             None => {
                 drop(b);
-                arm(&cell);
+                arm(cell);
                 return;
             }
         }
@@ -187,8 +186,14 @@ async fn flush(cell: Shared) {
     let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
     // A string body is sent as text/plain: a CORS-simple request, no preflight.
     init.set_body(&JsValue::from_str(&body));
-    let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
-    let response = answer.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok());
+    let cell = cell.clone();
+    let answer = window.fetch_with_str_and_init(&url, &init);
+    crate::agent::when_settled(&answer, Box::new(move |answer| answered(&cell, answer)));
+}
+
+/// Hands the collector's answer (a `Response`, or why there is none) to the outbox.
+fn answered(cell: &Shared, answer: JsValue) {
+    let response = answer.dyn_into::<web_sys::Response>().ok();
     let status = response.as_ref().map_or(0, web_sys::Response::status);
     let retry = response.as_ref().and_then(retry_after);
     let Ok(mut b) = cell.try_borrow_mut() else { return };
@@ -199,7 +204,7 @@ async fn flush(cell: Shared) {
         b.save();
     }
     drop(b);
-    arm(&cell);
+    arm(cell);
 }
 
 /// `Retry-After` in milliseconds: delay-seconds or an HTTP date (one in the past is 0).
