@@ -80,8 +80,9 @@ pub fn parse_date(s: &str) -> Result<Millis, String> {
             rest = r.get(2..).ok_or_else(bad)?;
             if let Some(r) = rest.strip_prefix('.') {
                 let digits = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-                let frac = r.get(..digits.min(3)).unwrap_or("");
-                millis = format!("{frac:0<3}").parse().map_err(|_| bad())?;
+                // The first three digits as milliseconds: ".5" is 500.
+                let frac = r.bytes().take(digits.min(3)).chain(std::iter::repeat(b'0')).take(3);
+                millis = frac.fold(0, |ms, d| ms * 10 + i64::from(d - b'0'));
                 rest = r.get(digits..).ok_or_else(bad)?;
             }
         }
@@ -138,6 +139,7 @@ mod tests {
         assert_eq!(parse_date("2026-11-23T09:00:00Z"), Ok(1_795_424_400_000));
         assert_eq!(parse_date("2026-11-23T18:00:00+09:00"), Ok(1_795_424_400_000));
         assert_eq!(parse_date("2026-11-23T09:00:00.5Z"), Ok(1_795_424_400_500));
+        assert_eq!(parse_date("2026-11-23T09:00:00.0729Z"), Ok(1_795_424_400_072), "past ms: cut");
         assert!(parse_date("2024-02-29").is_ok());
         for bad in ["2023-02-29", "2026-13-01", "26-01-01", "2026-01-01T25:00Z", "2026-01-01Tx", "yesterday"]
         {

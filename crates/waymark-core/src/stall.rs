@@ -97,7 +97,8 @@ impl Detectors {
         let click = Click { at: now, x, y, target };
         let continues = self.burst.last().is_some_and(|last| {
             now.saturating_sub(last.at) <= cfg.rage_gap.as_ms()
-                && (last.x - x).hypot(last.y - y) <= cfg.rage_radius
+                // Compared squared: `hypot` is libm code of its own in the agent's wasm.
+                && (last.x - x) * (last.x - x) + (last.y - y) * (last.y - y) <= cfg.rage_radius * cfg.rage_radius
         });
         let ended = if continues { None } else { self.end_burst(cfg) };
         if actionable {
