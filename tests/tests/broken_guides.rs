@@ -116,3 +116,28 @@ async fn a_guides_url_that_is_not_a_feed_is_reported_and_the_page_goes_on() -> a
     assert_eq!(h.js("return document.getElementById('heading').textContent", vec![]).await?, "A page");
     h.finish().await
 }
+
+/// A guides URL that answers 404 (here one no file is behind): the agent says which URL and
+/// what it answered in one console warning, shows nothing, and the page and the API go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guides_url_that_fails_is_reported_and_the_page_goes_on() -> anyhow::Result<()> {
+    let root = TempTree::demo_with_agent()?;
+    root.write(
+        "www/demo/app/gone.html",
+        page_with_guides("Gone", "/no-such.feed", "", "<main><h1 id=\"heading\">A page</h1></main>"),
+    )?;
+    let h = Harness::start(Setup::demo().root(root)).await?;
+    h.allow_missing("/no-such.feed");
+    h.open("/app/gone").await?;
+    let warning = h
+        .wait_for("a warning about the guides URL", async || {
+            let w = h.warnings().await?;
+            Ok(w.into_iter().find(|m| m.contains("cannot load guides")))
+        })
+        .await?;
+    assert!(warning.contains("/no-such.feed?key=e2e-key: HTTP 404"), "{warning}");
+    h.js("window.waymark.track('x'); window.waymark.start('first-project');", vec![]).await?;
+    assert!(h.card().await?.is_none(), "nothing shows without guides");
+    assert_eq!(h.js("return document.getElementById('heading').textContent", vec![]).await?, "A page");
+    h.finish().await
+}
