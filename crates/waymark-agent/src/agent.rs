@@ -258,6 +258,10 @@ impl Agent {
     /// first card: added earlier, it would cost the page a style, layout and paint of its
     /// own between the two tasks.
     fn begin(self: &Rc<Self>, guides: Vec<Guide>, errors: Vec<Input>) {
+        // An agent unhooked while its feed loaded (after a panic) stays off the page.
+        if !RUNNING.with(|r| r.try_borrow().is_ok_and(|r| r.as_ref().is_some_and(|a| Rc::ptr_eq(a, self)))) {
+            return;
+        }
         let Some(ui) = Ui::new(&self.doc) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;

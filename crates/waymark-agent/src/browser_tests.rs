@@ -213,6 +213,21 @@ async fn a_second_start_on_the_page_does_nothing() {
     assert_eq!(doc().query_selector_all("#waymark-root").unwrap().length(), 1, "one layer");
 }
 
+/// An agent unhooked while its guides load (as after a panic) never comes onto the page:
+/// no layer, no card, however the feed arrives later.
+#[wasm_bindgen_test]
+async fn an_agent_stopped_while_its_guides_load_stays_off_the_page() {
+    let _turn = agent_turn().await;
+    let guides = r##"[{"id":"m","name":"M","steps":[{"id":"a","kind":"modal","title":"Hi"}]}]"##;
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"key".into(), &"stopped".into()).unwrap();
+    js_sys::Reflect::set(&config, &"guides".into(), &feed_url(guides).into()).unwrap();
+    assert!(crate::start(config.into()).is_some());
+    crate::agent::stop();
+    sleep(300).await;
+    assert!(doc().get_element_by_id("waymark-root").is_none(), "no layer from a stopped agent");
+}
+
 #[wasm_bindgen_test]
 fn guide_patterns_compile_with_the_browsers_regexp() {
     use waymark_core::pattern::Pattern;
