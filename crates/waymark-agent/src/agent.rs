@@ -100,6 +100,10 @@ pub(crate) struct Agent {
     observer: RefCell<Option<Observer>>,
     last_activity: Cell<f64>,
     beacon: Option<Rc<RefCell<crate::beacon::Beacon>>>,
+    /// The events of the running drive (their JSON), stored and queued once it ends.
+    events: RefCell<Vec<String>>,
+    /// Where the session's event numbering goes on, written once the running drive ends.
+    next_seq: Cell<Option<u64>>,
 }
 
 thread_local! {
@@ -176,6 +180,8 @@ impl Agent {
             observer: RefCell::new(None),
             last_activity: Cell::new(0.0),
             beacon: config.collector.clone().map(|url| crate::beacon::start(url, config.key.clone(), !dnt)),
+            events: RefCell::new(Vec::new()),
+            next_seq: Cell::new(None),
             config,
         });
         RUNNING.with(|r| {
@@ -393,7 +399,24 @@ impl Agent {
             }
         }
         self.busy.set(false);
+        self.save();
         self.arm_timer();
+    }
+
+    /// Stores the last drive's events once it ends, not one by one: a start or a click
+    /// gives several, and each store rewrites the page's whole queue.
+    fn save(&self) {
+        if let Some(seq) = self.next_seq.take()
+            && let Some(s) = self.window.session_storage().ok().flatten()
+        {
+            let _ = s.set_item("waymark:seq", &seq.to_string());
+        }
+        let events = self.events.try_borrow_mut().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
+        if let Some(b) = &self.beacon
+            && !events.is_empty()
+        {
+            crate::beacon::push(b, events);
+        }
     }
 
     fn apply(&self, output: Output) {
@@ -432,14 +455,14 @@ impl Agent {
                 }
             }
             Output::Event(e) => {
-                if let Some(s) = self.window.session_storage().ok().flatten() {
-                    let _ = s.set_item("waymark:seq", &(e.seq + 1).to_string());
-                }
+                self.next_seq.set(Some(e.seq + 1));
                 if self.consent.get() {
                     let json = e.to_json();
                     self.notify(&e, &json);
-                    if let Some(b) = &self.beacon {
-                        crate::beacon::push(b, json);
+                    if self.beacon.is_some()
+                        && let Ok(mut events) = self.events.try_borrow_mut()
+                    {
+                        events.push(json);
                     }
                 }
             }

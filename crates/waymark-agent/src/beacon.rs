@@ -134,13 +134,16 @@ impl Beacon {
     }
 }
 
-/// Queues one event (its JSON): stored at once, sent when a batch is full or 5 s later.
-pub(crate) fn push(cell: &Shared, json: String) {
+/// Queues events (their JSON): stored at once, sent when a batch is full or 5 s later.
+pub(crate) fn push(cell: &Shared, events: Vec<String>) {
     let Ok(mut b) = cell.try_borrow_mut() else { return };
     if !b.enabled {
         return;
     }
-    b.outbox.push(json, now());
+    let now = now();
+    for json in events {
+        b.outbox.push(json, now);
+    }
     b.save();
     drop(b);
     arm(cell);

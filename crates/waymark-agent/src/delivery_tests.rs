@@ -81,14 +81,14 @@ fn a_page_takes_over_what_pages_left_and_hands_its_own_over_when_it_leaves() {
         Some("the host's own value")
     );
 
-    beacon::push(&b, r#"{"id":"new-1"}"#.into());
+    beacon::push(&b, vec![r#"{"id":"new-1"}"#.into()]);
     assert_eq!(
         read(&s.get_item(&mine).unwrap().unwrap()).0.last().unwrap(),
         "new-1",
         "stored as it is queued"
     );
     beacon::drain(&b, &web_sys::window().unwrap(), true);
-    beacon::push(&b, r#"{"id":"late-1"}"#.into());
+    beacon::push(&b, vec![r#"{"id":"late-1"}"#.into()]);
     assert_eq!(
         read(&s.get_item(&mine).unwrap().unwrap()).1,
         0,
@@ -142,4 +142,47 @@ async fn without_consent_nothing_is_stored_and_the_queue_is_cleared() {
     agent.track("after".into());
     sleep(300).await;
     assert_eq!(queues(key), Vec::new(), "consent(false) cleared the queue and stored nothing new");
+}
+
+/// A guide starting reports several events at once (page view, guide shown, step shown):
+/// the page's queue is rewritten once for them, not once per event.
+#[wasm_bindgen_test]
+async fn the_events_of_one_turn_are_stored_in_one_write() {
+    let _turn = crate::browser_tests::agent_turn().await;
+    let key = "t-one-write";
+    clear(key);
+    // Counts the writes of this key's queues, through the host page's own `setItem`.
+    js_sys::eval(
+        "window.__queueWrites = 0; const set = Storage.prototype.setItem;\
+         Storage.prototype.__realSetItem = set;\
+         Storage.prototype.setItem = function (k, v) {\
+           if (String(k).startsWith('waymark:q:t-one-write:')) window.__queueWrites++;\
+           return set.call(this, k, v);\
+         };",
+    )
+    .unwrap();
+    let guides = r##"[{"id":"m","name":"M","steps":[{"id":"a","kind":"modal","title":"Hi"}]}]"##;
+    let config = js_sys::Object::new();
+    let set = |k: &str, v: &str| js_sys::Reflect::set(&config, &k.into(), &v.into()).unwrap();
+    set("key", key);
+    set("guides", &crate::browser_tests::feed_url(guides));
+    set("collector", DOWN);
+    set("user", "u-one-write");
+    let _agent = crate::start(config.into()).unwrap();
+    let mut stored = Vec::new();
+    for _ in 0..100 {
+        stored = queues(key).into_iter().flat_map(|(_, v)| read(&v).0).collect();
+        if stored.len() >= 3 {
+            break;
+        }
+        sleep(50).await;
+    }
+    let writes =
+        js_sys::eval("Storage.prototype.setItem = Storage.prototype.__realSetItem; window.__queueWrites")
+            .unwrap()
+            .as_f64()
+            .unwrap();
+    assert!(stored.len() >= 3, "page view, guide shown, step shown: {stored:?}");
+    assert_eq!(writes, 1.0, "one write for the {} events of the start", stored.len());
+    clear(key);
 }
