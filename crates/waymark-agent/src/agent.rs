@@ -6,7 +6,7 @@
 //! callback that calls back into the agent never re-enters the engine.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::AnimationFrame;
@@ -80,6 +80,8 @@ enum On {
 
 /// The running agent.
 pub(crate) struct Agent {
+    /// Itself, for the timer and frame callbacks it arms (weak: they never keep it alive).
+    me: Weak<Agent>,
     window: Window,
     doc: Document,
     config: Config,
@@ -107,6 +109,7 @@ pub(crate) struct Agent {
 }
 
 thread_local! {
+    /// The page's one agent, which `stop` unhooks.
     static RUNNING: RefCell<Option<Rc<Agent>>> = const { RefCell::new(None) };
 }
 
@@ -161,7 +164,8 @@ impl Agent {
                 .unwrap_or_else(|| "en".into()),
             ..Identity::default()
         };
-        let agent = Rc::new(Self {
+        let agent = Rc::new_cyclic(|me| Self {
+            me: me.clone(),
             session: session(&window),
             href: RefCell::new(String::new()),
             window,
@@ -512,11 +516,11 @@ impl Agent {
             Some(at) if timer.as_ref().is_some_and(|(t, _)| *t == at) => {}
             Some(at) => {
                 let delay = u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000);
-                let fire = RUNNING.with(|r| r.borrow().clone());
+                let me = self.me.clone();
                 *timer = Some((
                     at,
                     Timeout::new(delay, move || {
-                        if let Some(a) = fire {
+                        if let Some(a) = me.upgrade() {
                             if let Ok(mut t) = a.timer.try_borrow_mut() {
                                 *t = None;
                             }
@@ -537,8 +541,9 @@ impl Agent {
         if frame.is_some() {
             return;
         }
-        *frame = Some(gloo_render::request_animation_frame(|_| {
-            if let Some(a) = RUNNING.with(|r| r.borrow().clone()) {
+        let me = self.me.clone();
+        *frame = Some(gloo_render::request_animation_frame(move |_| {
+            if let Some(a) = me.upgrade() {
                 if let Ok(mut f) = a.frame.try_borrow_mut() {
                     *f = None;
                 }

@@ -275,9 +275,9 @@ thread_local! {
     static AGENT_ON_PAGE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// A whole agent's turn on the test page. A page has one agent (its timers and frames find
-/// it through a global), while async tests interleave: tests that start one take turns,
-/// and a turn ends with that agent unhooked and its layer removed.
+/// A whole agent's turn on the test page. A page runs one agent (a second `start` is
+/// refused), while async tests interleave: tests that start one take turns, and a turn
+/// ends with that agent unhooked and its layer removed.
 pub(crate) struct AgentTurn;
 
 pub(crate) async fn agent_turn() -> AgentTurn {
