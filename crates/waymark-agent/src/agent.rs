@@ -130,11 +130,18 @@ pub(crate) fn on_panic(info: &std::panic::PanicHookInfo<'_>) {
     stop();
 }
 
-fn now() -> u64 {
+/// The time, in ms since the Unix epoch.
+pub(crate) fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-fn warn(msg: &str) {
+/// The delay in ms until `at`, as `setTimeout` takes it (which fires at once past 2^31).
+pub(crate) fn delay_until(at: u64) -> u32 {
+    u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000)
+}
+
+/// A console warning: the agent reports, it never throws into the page.
+pub(crate) fn warn(msg: &str) {
     web_sys::console::warn_1(&JsValue::from_str(msg));
 }
 
@@ -210,10 +217,7 @@ impl Agent {
                 &self.window.fetch_with_str(&url),
                 Box::new(move |v| match v.dyn_into::<web_sys::Response>() {
                     Ok(r) if r.ok() => match r.array_buffer() {
-                        Ok(body) => {
-                            let b = a.clone();
-                            when_settled(&body, Box::new(move |v| b.feed_arrived(v)));
-                        }
+                        Ok(body) => when_settled(&body, Box::new(move |v| a.feed_arrived(v))),
                         Err(e) => a.feed_arrived(e),
                     },
                     Ok(r) => {
@@ -515,11 +519,10 @@ impl Agent {
             None => *timer = None,
             Some(at) if timer.as_ref().is_some_and(|(t, _)| *t == at) => {}
             Some(at) => {
-                let delay = u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000);
                 let me = self.me.clone();
                 *timer = Some((
                     at,
-                    Timeout::new(delay, move || {
+                    Timeout::new(delay_until(at), move || {
                         if let Some(a) = me.upgrade() {
                             if let Ok(mut t) = a.timer.try_borrow_mut() {
                                 *t = None;

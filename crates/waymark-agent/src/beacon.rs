@@ -18,6 +18,8 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::outbox::Outbox;
+
+use crate::agent::{delay_until, now, warn};
 use web_sys::{Storage, Window};
 
 /// The outgoing queue of one write key in this page.
@@ -38,14 +40,6 @@ pub(crate) struct Beacon {
 }
 
 type Shared = Rc<RefCell<Beacon>>;
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
-
-fn warn(msg: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(msg));
-}
 
 /// A queue posting to `url` with the site's write `key`; with `consent` it takes over what
 /// earlier pages left, which goes out at once.
@@ -158,8 +152,7 @@ fn arm(cell: &Shared) {
     }
     b.timer = next.map(|at| {
         let again = cell.clone();
-        let delay = u32::try_from(at.saturating_sub(now())).unwrap_or(u32::MAX).min(2_000_000_000);
-        (at, Timeout::new(delay, move || flush(&again)))
+        (at, Timeout::new(delay_until(at), move || flush(&again)))
     });
 }
 
