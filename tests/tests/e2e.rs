@@ -19,5 +19,6 @@ mod missing_wasm;
 mod placement;
 mod preview;
 mod resume;
+mod served;
 mod snippet_twice;
 mod spa;

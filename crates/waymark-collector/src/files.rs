@@ -2,12 +2,17 @@
 //!
 //! Request paths are joined segment by segment; `..`, hidden names (`.git`) and
 //! backslashes are refused, so nothing outside the served folders can be reached.
+//!
+//! The agent's files go out compressed: `./dev build` writes each one's brotli (`.br`)
+//! and gzip (`.gz`) beside it at the highest settings, once, and a request gets the
+//! smallest its `Accept-Encoding` allows. A compressed copy older than its file (the file
+//! was replaced, the copies were not) is never served.
 
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::AppState;
@@ -47,12 +52,68 @@ pub(crate) async fn demo_app(State(s): State<AppState>, UrlPath(path): UrlPath<S
     serve_file(&app.join("index.html")).await
 }
 
-/// `GET /<path>`: a file of the agent's build (`<root>/www/dist/<path>`), or 404.
-pub(crate) async fn dist(State(s): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
-    match safe_join(&s.root.join("www").join("dist"), &path) {
-        Some(file) => serve_file(&file).await,
-        None => not_found(),
+/// `GET /<path>`: a file of the agent's build (`<root>/www/dist/<path>`), compressed when
+/// the build wrote a compressed copy the client accepts, or 404.
+pub(crate) async fn dist(
+    State(s): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(file) = safe_join(&s.root.join("www").join("dist"), &path) else {
+        return not_found();
+    };
+    let accepted = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut response = None;
+    for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
+        if accepts(accepted, coding)
+            && let Some(copy) = fresh_copy(&file, ext).await
+        {
+            response = Some(serve(&copy, content_type(&file), Some(coding)).await);
+            break;
+        }
     }
+    let mut response = match response {
+        Some(r) => r,
+        None => serve_file(&file).await,
+    };
+    if response.status() == StatusCode::OK {
+        // Caches must keep the copies apart.
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// Whether an `Accept-Encoding` value accepts `coding` (named or through `*`, with a
+/// non-zero weight; a named `q=0` refuses it even when `*` is accepted).
+fn accepts(header: &str, coding: &str) -> bool {
+    let mut star = false;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            return weight > 0.0;
+        }
+        star |= name == "*" && weight > 0.0;
+    }
+    star
+}
+
+/// `file` compressed (`<file>.<ext>`), when that copy exists and is not older than `file`.
+async fn fresh_copy(file: &Path, ext: &str) -> Option<PathBuf> {
+    let mut copy = file.as_os_str().to_owned();
+    copy.push(".");
+    copy.push(ext);
+    let copy = PathBuf::from(copy);
+    let (original, compressed) =
+        (tokio::fs::metadata(file).await.ok()?, tokio::fs::metadata(&copy).await.ok()?);
+    let fresh = compressed.is_file()
+        && original.is_file()
+        && compressed.modified().ok()? >= original.modified().ok()?;
+    fresh.then_some(copy)
 }
 
 /// `GET /dashboard`: the health dashboard's page.
@@ -99,6 +160,12 @@ async fn is_file(path: &Path) -> bool {
 
 /// The file's bytes with its content type, or 404 when it is not a readable file.
 async fn serve_file(path: &Path) -> Response {
+    serve(path, content_type(path), None).await
+}
+
+/// The bytes of `path` as `ty`, encoded with `coding` (they are already), or 404 when it
+/// is not a readable file.
+async fn serve(path: &Path, ty: &'static str, coding: Option<&'static str>) -> Response {
     if !is_file(path).await {
         return not_found();
     }
@@ -106,7 +173,10 @@ async fn serve_file(path: &Path) -> Response {
         Ok(bytes) => {
             let mut r = Response::new(Body::from(bytes));
             let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+            if let Some(coding) = coding {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+            }
             h.insert(header::CACHE_CONTROL, NO_CACHE);
             h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             r
@@ -155,6 +225,20 @@ mod tests {
         for bad in ["..", "../etc/passwd", "a/../../b", ".git/config", "a\\..\\b", "a/.hidden"] {
             assert_eq!(safe_join(base, bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_accept_encoding_with_weights_and_wildcards() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip, deflate, br, zstd", "gzip"));
+        assert!(accepts("GZIP;q=0.5", "gzip"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("", "gzip"), "no header: the file as it is");
+        assert!(!accepts("br;q=0, gzip", "br"), "refused by weight");
+        assert!(!accepts("*, br; q=0", "br"), "a named refusal beats the wildcard");
+        assert!(!accepts("*;q=0", "gzip"));
+        assert!(!accepts("identity", "gzip"));
+        assert!(!accepts("x-gzip-ish", "gzip"), "whole names only");
     }
 
     #[test]

@@ -23,6 +23,54 @@ async fn serves_the_agent_build_with_the_right_types() {
 }
 
 #[tokio::test]
+async fn serves_the_smallest_encoding_the_client_accepts_and_never_a_stale_copy() {
+    let site = Site::new();
+    site.write("www/dist/waymark_agent_bg.wasm.br", "brotli bytes");
+    site.write("www/dist/waymark_agent_bg.wasm.gz", "gzip bytes");
+    site.write("www/dist/waymark.js.gz", "gzip loader");
+    let server = site.serve().await;
+    let fetch = |path: &'static str, accept: &'static str| {
+        let server = &server;
+        async move {
+            let headers: &[(&str, &str)] =
+                if accept.is_empty() { &[] } else { &[("accept-encoding", accept)] };
+            request(server, Method::GET, path, headers, vec![]).await
+        }
+    };
+    let wasm = "/waymark_agent_bg.wasm";
+    for (path, accept, encoding, body) in [
+        (wasm, "gzip, deflate, br, zstd", "br", "brotli bytes"),
+        (wasm, "gzip", "gzip", "gzip bytes"),
+        (wasm, "br;q=0, gzip;q=0.8", "gzip", "gzip bytes"),
+        (wasm, "*", "br", "brotli bytes"),
+        (wasm, "", "", "\0asm"),
+        (wasm, "identity", "", "\0asm"),
+        // Only the copies that exist: the loader has a gzip one, the glue none.
+        ("/waymark.js", "br, gzip", "gzip", "gzip loader"),
+        ("/waymark_agent.js", "br, gzip", "", "/* glue */"),
+    ] {
+        let r = fetch(path, accept).await;
+        let what = format!("{path} with Accept-Encoding `{accept}`");
+        assert_eq!(r.status, 200, "{what}");
+        assert_eq!(r.header("content-encoding"), encoding, "{what}");
+        assert_eq!(r.text(), body, "{what}");
+        assert_eq!(r.header("vary"), "accept-encoding", "{what}");
+        let ty = if path.ends_with(".wasm") { "application/wasm" } else { "text/javascript; charset=utf-8" };
+        assert_eq!(r.header("content-type"), ty, "{what}: the type of the file, not of its copy");
+    }
+
+    // The wasm is replaced by a newer build and its copies are not: they are not served.
+    let newer = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    let original = std::fs::File::options()
+        .write(true)
+        .open(site.root().join("www/dist/waymark_agent_bg.wasm"))
+        .unwrap();
+    original.set_modified(newer).unwrap();
+    let r = fetch(wasm, "gzip, br").await;
+    assert_eq!((r.header("content-encoding"), r.text().as_str()), ("", "\0asm"));
+}
+
+#[tokio::test]
 async fn routes_the_demo_app() {
     let site = Site::new();
     let server = site.serve().await;
