@@ -206,8 +206,9 @@ fn answered(cell: &Shared, answer: JsValue) {
 /// `Retry-After` in milliseconds: delay-seconds or an HTTP date (one in the past is 0).
 fn retry_after(response: &web_sys::Response) -> Option<u64> {
     let value = response.headers().get("retry-after").ok().flatten()?;
-    let ms = match value.trim().parse::<u32>() {
-        Ok(secs) => f64::from(secs) * 1000.0,
+    // u64 as everywhere in the agent: each integer type's parser is code of its own.
+    let ms = match value.trim().parse::<u64>() {
+        Ok(secs) => secs as f64 * 1000.0,
         Err(_) => js_sys::Date::parse(&value) - js_sys::Date::now(),
     };
     // The cast saturates.

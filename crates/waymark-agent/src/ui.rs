@@ -227,7 +227,9 @@ impl Ui {
             return Some(UiAction::Close);
         }
         let b = el.closest("button[data-index]").ok().flatten()?;
-        b.get_attribute("data-index")?.parse().ok().map(UiAction::Button)
+        // u64 as everywhere in the agent: each integer type's parser is code of its own.
+        let index = b.get_attribute("data-index")?.parse::<u64>().ok()?;
+        usize::try_from(index).ok().map(UiAction::Button)
     }
 
     /// Keeps Tab inside a modal card: moves focus from the last control to the first and back.

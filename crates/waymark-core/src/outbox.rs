@@ -83,7 +83,8 @@ fn read(text: &str) -> Option<Stored<'_>> {
     let mut lines = text.lines();
     // The space matters: `waymark-queue 10 ...` is another version, not version 1.
     let mut words = lines.next()?.strip_prefix(STORED)?.strip_prefix(' ')?.split(' ');
-    let dropped = words.next()?.parse().ok()?;
+    // Read as u64 like `touched`: each integer type's parser is code of its own in the wasm.
+    let dropped = u32::try_from(words.next()?.parse::<u64>().ok()?).ok()?;
     let touched = words.next()?.parse().ok()?;
     Some(Stored { dropped, touched, events: lines })
 }
