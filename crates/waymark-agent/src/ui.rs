@@ -398,7 +398,11 @@ fn set_attr(el: &Element, name: &str, value: &str) {
     }
 }
 
-/// Whole pixels: formatting an integer, not a float, keeps float printing out of the wasm.
+/// Whole pixels: formatting an integer, not a float, keeps float printing out of the wasm,
+/// and a u64 with its sign apart shares the agent's one integer printer.
 fn px(v: f64) -> String {
-    format!("{}px", v.round() as i64)
+    let v = v.round();
+    let sign = if v < 0.0 { "-" } else { "" };
+    // The cast saturates (and takes NaN to 0).
+    sign.to_string() + &(v.abs() as u64).to_string() + "px"
 }
