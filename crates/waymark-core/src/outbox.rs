@@ -46,23 +46,17 @@ const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 /// The first word of a stored queue; the second is its format version.
 const STORED: &str = "waymark-queue 1";
 
-/// One queued event.
-#[derive(Debug)]
-struct Queued {
-    /// Unique in this outbox.
-    id: u32,
-    json: String,
-}
-
 /// The outgoing queue of one page. See the module documentation.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    items: Vec<Queued>,
-    next_id: u32,
+    /// The events' JSON, oldest first. The batch in flight is always the first
+    /// `in_flight`: batches are taken from the front, the caps spare them, and a page
+    /// leaving sends what follows them.
+    items: Vec<String>,
     /// Events pushed out by the caps (or refused) and not reported yet.
     dropped: u32,
-    /// The events of the batch being posted.
-    in_flight: Vec<u32>,
+    /// How many events, from the front, the batch being posted holds.
+    in_flight: usize,
     /// The dropped count that batch reports.
     reported: u32,
     /// Failed attempts of the current batch.
@@ -96,7 +90,7 @@ impl Outbox {
     }
 
     fn bytes(&self) -> usize {
-        self.items.iter().map(|i| i.json.len()).sum()
+        self.items.iter().map(String::len).sum()
     }
 
     /// Whether nothing is queued.
@@ -106,27 +100,22 @@ impl Outbox {
 
     /// Queues one event (its JSON, one line): sent when a batch is full or 5 s later.
     pub fn push(&mut self, json: String, now: u64) {
-        self.add(json);
+        self.items.push(json);
         self.trim();
         self.schedule(now);
-    }
-
-    fn add(&mut self, json: String) {
-        self.items.push(Queued { id: self.next_id, json });
-        self.next_id = self.next_id.wrapping_add(1);
     }
 
     /// Applies the caps, oldest first, never to the batch being posted.
     fn trim(&mut self) {
         let (mut count, mut bytes) = (self.items.len(), self.bytes());
-        let first = self.items.iter().take_while(|i| self.in_flight.contains(&i.id)).count();
+        let first = self.in_flight;
         let mut over = 0;
         for item in self.items.iter().skip(first) {
             if count <= MAX_QUEUED && bytes <= MAX_QUEUED_BYTES {
                 break;
             }
             count -= 1;
-            bytes -= item.json.len();
+            bytes -= item.len();
             over += 1;
         }
         if over > 0 {
@@ -152,7 +141,7 @@ impl Outbox {
 
     /// When to call [`Outbox::take_batch`] next (`None`: nothing to do until an event).
     pub fn poll_timeout(&self) -> Option<u64> {
-        if self.parked || !self.in_flight.is_empty() { None } else { self.due }
+        if self.parked || self.in_flight > 0 { None } else { self.due }
     }
 
     /// Whether `text` is a stored queue (a value under the queue's storage key may be
@@ -175,7 +164,7 @@ impl Outbox {
         let Some(stored) = read(text) else { return false };
         self.dropped = self.dropped.saturating_add(stored.dropped);
         for event in stored.events.filter(|e| !e.is_empty()) {
-            self.add(event.to_string());
+            self.items.push(event.to_string());
         }
         self.trim();
         if !self.items.is_empty() {
@@ -202,39 +191,40 @@ impl Outbox {
         }
         for item in &self.items {
             s.push('\n');
-            s.push_str(&item.json);
+            s.push_str(item);
         }
         Some(s)
     }
 
-    /// The oldest events not in flight: at most 50 and `max_bytes` (one at least).
-    fn batch(&self, max_bytes: usize) -> Vec<u32> {
-        let mut ids = Vec::new();
+    /// How many of the oldest events not in flight make a batch: at most 50 and
+    /// `max_bytes` (one at least).
+    fn batch(&self, max_bytes: usize) -> usize {
+        let mut n = 0;
         let mut bytes = 0;
-        for i in self.items.iter().filter(|i| !self.in_flight.contains(&i.id)) {
-            if ids.len() == MAX_EVENTS || (!ids.is_empty() && bytes + i.json.len() > max_bytes) {
+        for json in self.items.iter().skip(self.in_flight) {
+            if n == MAX_EVENTS || (n > 0 && bytes + json.len() > max_bytes) {
                 break;
             }
-            bytes += i.json.len() + 1;
-            ids.push(i.id);
+            bytes += json.len() + 1;
+            n += 1;
         }
-        ids
+        n
     }
 
-    /// The envelope `{"key", "sent_at", "events", "dropped"}` of events `ids` (`dropped`
-    /// only when not 0).
-    fn envelope(&self, key: &str, now: u64, ids: &[u32], dropped: u32) -> String {
+    /// The envelope `{"key", "sent_at", "events", "dropped"}` of `events` (`dropped` only
+    /// when not 0).
+    fn envelope(key: &str, now: u64, events: &[String], dropped: u32) -> String {
         let mut o = Obj(String::with_capacity(MAX_BATCH_BYTES / 4));
         o.0.push('{');
         o.str("key", key);
         o.uint("sent_at", now);
         o.key("events");
         o.0.push('[');
-        for (n, item) in self.items.iter().filter(|i| ids.contains(&i.id)).enumerate() {
+        for (n, json) in events.iter().enumerate() {
             if n > 0 {
                 o.0.push(',');
             }
-            o.0.push_str(&item.json);
+            o.0.push_str(json);
         }
         o.0.push(']');
         if dropped > 0 {
@@ -250,19 +240,19 @@ impl Outbox {
             return None;
         }
         self.due = None;
-        let ids = self.batch(MAX_BATCH_BYTES);
-        if ids.is_empty() {
-            return None;
-        }
-        let body = self.envelope(key, now, &ids, self.dropped);
+        // Nothing is in flight here: the batch is the first `n`.
+        let n = self.batch(MAX_BATCH_BYTES);
+        let body = Self::envelope(key, now, self.items.get(..n).filter(|b| !b.is_empty())?, self.dropped);
         self.reported = self.dropped;
-        self.in_flight = ids;
+        self.in_flight = n;
         Some(body)
     }
 
-    /// Forgets events `ids` (delivered or refused) and adds `dropped` to the count.
-    fn settle(&mut self, ids: &[u32], dropped: i64) {
-        self.items.retain(|i| !ids.contains(&i.id));
+    /// Forgets the events `at` (delivered or refused) and adds `dropped` to the count.
+    fn settle(&mut self, at: std::ops::Range<usize>, dropped: i64) {
+        if at.end <= self.items.len() {
+            self.items.drain(at);
+        }
         self.dropped = (i64::from(self.dropped) + dropped).max(0).min(i64::from(u32::MAX)) as u32;
     }
 
@@ -276,15 +266,15 @@ impl Outbox {
         now: u64,
         random: f64,
     ) -> Option<&'static str> {
-        let ids = std::mem::take(&mut self.in_flight);
+        let n = std::mem::take(&mut self.in_flight);
         let reported = i64::from(std::mem::take(&mut self.reported));
         let warning = match status {
             200..=299 => {
-                self.settle(&ids, -reported);
+                self.settle(0..n, -reported);
                 None
             }
             400..=499 if status != 408 && status != 429 => {
-                self.settle(&ids, ids.len() as i64);
+                self.settle(0..n, n as i64);
                 Some("waymark: the collector refused a batch of events; dropped")
             }
             _ => {
@@ -317,46 +307,47 @@ impl Outbox {
             return;
         }
         loop {
-            let ids = self.batch(BEACON_BYTES);
-            if ids.is_empty() {
+            let (start, n) = (self.in_flight, self.batch(BEACON_BYTES));
+            if n == 0 {
                 return;
             }
-            let (mut sent, mut reported) = (Vec::new(), 0);
-            let whole = self.beacon(key, now, &ids, &mut send, &mut sent, &mut reported);
-            self.settle(&sent, -i64::from(reported));
+            let (mut sent, mut reported) = (0, 0);
+            let whole = self.beacon(key, now, start..start + n, &mut send, &mut sent, &mut reported);
+            self.settle(start..start + sent, -i64::from(reported));
             if !whole {
                 return;
             }
         }
     }
 
-    /// Sends `ids`, halving while refused; collects what went and the dropped count it
+    /// Sends the events `at`, halving while refused; counts how many went (always the
+    /// first ones: a half goes only after the half before it) and the dropped count they
     /// reported. False once one event alone is refused (the page's budget is spent).
     fn beacon(
         &self,
         key: &str,
         now: u64,
-        ids: &[u32],
+        at: std::ops::Range<usize>,
         send: &mut impl FnMut(&str) -> bool,
-        sent: &mut Vec<u32>,
+        sent: &mut usize,
         reported: &mut u32,
     ) -> bool {
+        let Some(events) = self.items.get(at.clone()) else { return false };
         let dropped = self.dropped.saturating_sub(*reported);
-        if send(&self.envelope(key, now, ids, dropped)) {
-            sent.extend_from_slice(ids);
+        if send(&Self::envelope(key, now, events, dropped)) {
+            *sent += events.len();
             *reported += dropped;
             return true;
         }
-        let Some((first, second)) = ids.split_at_checked(ids.len() / 2).filter(|(f, _)| !f.is_empty()) else {
-            return false;
-        };
-        self.beacon(key, now, first, send, sent, reported)
-            && self.beacon(key, now, second, send, sent, reported)
+        let mid = at.start + events.len() / 2;
+        mid > at.start
+            && self.beacon(key, now, at.start..mid, send, sent, reported)
+            && self.beacon(key, now, mid..at.end, send, sent, reported)
     }
 
     /// Forgets everything (consent was withdrawn).
     pub fn clear(&mut self) {
-        *self = Self { next_id: self.next_id, ..Self::default() };
+        *self = Self::default();
     }
 }
 
@@ -394,7 +385,7 @@ mod tests {
     fn queued(o: &Outbox) -> Vec<String> {
         o.items
             .iter()
-            .map(|i| serde_json::from_str::<serde_json::Value>(&i.json).unwrap()["id"].to_string())
+            .map(|json| serde_json::from_str::<serde_json::Value>(json).unwrap()["id"].to_string())
             .collect()
     }
 
@@ -606,5 +597,33 @@ mod tests {
         o.answered(0, None, 5_000, 0.5);
         o.drain("k\"1", 5_001, |_| panic!("nothing is beaconed while the collector fails"));
         assert_eq!(queued(&o).len(), 2);
+    }
+
+    #[test]
+    fn leaving_during_a_post_beacons_only_what_follows_the_batch_in_flight() {
+        let mut o = Outbox::new();
+        for n in 0..62 {
+            o.push(event(n, 0), 0);
+        }
+        assert_eq!(posted(&o.take_batch("k\"1", 0).unwrap()).0, names(0..50));
+        // The page's budget takes pieces of at most 4 events, 7 events in all.
+        let (mut beaconed, mut budget) = (Vec::new(), 7);
+        o.drain("k\"1", 1, |body| {
+            let (ids, _) = posted(body);
+            let ok = ids.len() <= 4 && ids.len() <= budget;
+            if ok {
+                budget -= ids.len();
+                beaconed.extend(ids);
+            }
+            ok
+        });
+        assert_eq!(beaconed, names(50..57), "the first events after the batch in flight, in order");
+        let kept =
+            |o: &Outbox| queued(o).iter().map(|id| id.trim_matches('"').to_string()).collect::<Vec<_>>();
+        assert_eq!(kept(&o), [names(0..50), names(57..62)].concat());
+        // The post succeeds: exactly the batch it carried is forgotten.
+        assert_eq!(o.answered(200, None, 2, 0.5), None);
+        assert_eq!(kept(&o), names(57..62));
+        assert_eq!(posted(&o.take_batch("k\"1", 2).unwrap()).0, names(57..62));
     }
 }
