@@ -446,15 +446,16 @@ impl<V: Wire> Wire for StrMap<V> {
     }
 }
 
-/// `Wire` for a struct: its fields in order.
+/// `Wire` for a struct: its fields in order. Fields listed after `skip` do not travel and
+/// are read as their default (an authored form whose compiled form travels instead).
 macro_rules! record {
-    ($t:ident { $($f:ident),* $(,)? }) => {
+    ($t:ident { $($f:ident),* $(,)? } $(skip { $($s:ident),* $(,)? })?) => {
         impl $crate::wire::codec::Wire for $t {
             fn put(&self, w: &mut $crate::wire::codec::Writer) {
                 $( w.put(&self.$f); )*
             }
             fn get(r: &mut $crate::wire::codec::Reader<'_>) -> Self {
-                Self { $( $f: r.get(), )* }
+                Self { $( $f: r.get(), )* $($( $s: Default::default(), )*)? }
             }
         }
     };

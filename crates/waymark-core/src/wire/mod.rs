@@ -26,7 +26,7 @@ use crate::state::UserState;
 
 /// The feed layout version; a feed of another version is refused as a whole. (2: condition
 /// values are [`Json`](crate::json::Json), and the authored audience condition is left out.)
-pub const FEED_VERSION: u8 = 2;
+pub const FEED_VERSION: u8 = 3;
 
 /// The media type the collector serves a feed with.
 pub const FEED_MEDIA_TYPE: &str = "application/vnd.waymark.feed";

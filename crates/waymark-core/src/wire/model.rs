@@ -21,10 +21,9 @@ use crate::state::{ActiveRun, GuideRecord, UserState};
 use crate::targeting::{Attr, Cond, Operand, UrlMatcher};
 use crate::text::Text;
 
+// Names and the schema hint are for authors and dashboards: the agent never shows them.
 record!(GuideSpec {
-    schema,
     id,
-    name,
     version,
     priority,
     locales,
@@ -34,14 +33,18 @@ record!(GuideSpec {
     steps,
     features,
     milestones
-});
+} skip { schema, name });
 record!(Frequency { mode, cooldown });
-record!(StepSpec { id, kind, target, page, placement, title, body, buttons, advance, stall_after });
+// The authored page rules and `when` condition stay with the author's tools: the engine
+// runs their compiled forms ([`Guide`]'s `urls`, `exclude_urls` and `when`, [`Step`]'s
+// `page`), so a decoded spec has none.
+record!(Audience { locales } skip { urls, exclude_urls, when });
+record!(StepSpec { id, kind, target, placement, title, body, buttons, advance, stall_after } skip { page });
 record!(TargetSpec { selector, text, fallbacks, missing });
 record!(MissingTarget { wait, then });
 record!(ButtonSpec { action, label, url, step });
-record!(FeatureSpec { id, name, selector });
-record!(MilestoneSpec { id, name, goal, users });
+record!(FeatureSpec { id, selector } skip { name });
+record!(MilestoneSpec { id, goal, users } skip { name });
 record!(Guide { spec, source, urls, exclude_urls, when, steps });
 record!(Step { page, body, input, advance_url });
 record!(UserState { v, guides, features, tracked, milestones, active, suspended });
@@ -163,22 +166,6 @@ impl Wire for Json {
                 Json::Null
             }
         }
-    }
-}
-
-/// The audience as the agent needs it: the raw `when` condition stays with the author's
-/// tools, and the engine runs its compiled form ([`Guide`]'s `when`), so a decoded spec has
-/// no `when`.
-impl Wire for Audience {
-    fn put(&self, w: &mut Writer) {
-        w.put(&self.urls);
-        w.put(&self.exclude_urls);
-        w.put(&self.locales);
-    }
-    fn get(r: &mut Reader<'_>) -> Self {
-        let urls = r.get();
-        let exclude_urls = r.get();
-        Audience { urls, exclude_urls, when: None, locales: r.get() }
     }
 }
 
