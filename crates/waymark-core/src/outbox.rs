@@ -196,9 +196,9 @@ impl Outbox {
         Some(s)
     }
 
-    /// How many of the oldest events not in flight make a batch: at most 50 and
+    /// Where the next batch is: the oldest events not in flight, at most 50 and
     /// `max_bytes` (one at least).
-    fn batch(&self, max_bytes: usize) -> usize {
+    fn batch(&self, max_bytes: usize) -> std::ops::Range<usize> {
         let mut n = 0;
         let mut bytes = 0;
         for json in self.items.iter().skip(self.in_flight) {
@@ -208,7 +208,7 @@ impl Outbox {
             bytes += json.len() + 1;
             n += 1;
         }
-        n
+        self.in_flight..self.in_flight + n
     }
 
     /// The envelope `{"key", "sent_at", "events", "dropped"}` of `events` (`dropped` only
@@ -240,11 +240,11 @@ impl Outbox {
             return None;
         }
         self.due = None;
-        // Nothing is in flight here: the batch is the first `n`.
-        let n = self.batch(MAX_BATCH_BYTES);
-        let body = Self::envelope(key, now, self.items.get(..n).filter(|b| !b.is_empty())?, self.dropped);
+        let at = self.batch(MAX_BATCH_BYTES);
+        let body =
+            Self::envelope(key, now, self.items.get(at.clone()).filter(|b| !b.is_empty())?, self.dropped);
         self.reported = self.dropped;
-        self.in_flight = n;
+        self.in_flight = at.end;
         Some(body)
     }
 
@@ -307,13 +307,13 @@ impl Outbox {
             return;
         }
         loop {
-            let (start, n) = (self.in_flight, self.batch(BEACON_BYTES));
-            if n == 0 {
+            let at = self.batch(BEACON_BYTES);
+            if at.is_empty() {
                 return;
             }
             let (mut sent, mut reported) = (0, 0);
-            let whole = self.beacon(key, now, start..start + n, &mut send, &mut sent, &mut reported);
-            self.settle(start..start + sent, -i64::from(reported));
+            let whole = self.beacon(key, now, at.clone(), &mut send, &mut sent, &mut reported);
+            self.settle(at.start..at.start + sent, -i64::from(reported));
             if !whole {
                 return;
             }
