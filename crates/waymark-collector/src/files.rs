@@ -63,17 +63,8 @@ pub(crate) async fn dist(
         return not_found();
     };
     let accepted = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut response = None;
-    for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
-        if accepts(accepted, coding)
-            && let Some(copy) = fresh_copy(&file, ext).await
-        {
-            response = Some(serve(&copy, content_type(&file), Some(coding)).await);
-            break;
-        }
-    }
-    let mut response = match response {
-        Some(r) => r,
+    let mut response = match fresh_copy(&file, accepted).await {
+        Some((copy, coding)) => serve(&copy, content_type(&file), Some(coding)).await,
         None => serve_file(&file).await,
     };
     if response.status() == StatusCode::OK {
@@ -102,18 +93,26 @@ fn accepts(header: &str, coding: &str) -> bool {
     star
 }
 
-/// `file` compressed (`<file>.<ext>`), when that copy exists and is not older than `file`.
-async fn fresh_copy(file: &Path, ext: &str) -> Option<PathBuf> {
-    let mut copy = file.as_os_str().to_owned();
-    copy.push(".");
-    copy.push(ext);
-    let copy = PathBuf::from(copy);
-    let (original, compressed) =
-        (tokio::fs::metadata(file).await.ok()?, tokio::fs::metadata(&copy).await.ok()?);
-    let fresh = compressed.is_file()
-        && original.is_file()
-        && compressed.modified().ok()? >= original.modified().ok()?;
-    fresh.then_some(copy)
+/// The smallest compressed copy of `file` (`<file>.br`, else `<file>.gz`) that `accepted`
+/// allows and that is not older than `file`, with its coding.
+async fn fresh_copy(file: &Path, accepted: &str) -> Option<(PathBuf, &'static str)> {
+    let modified = tokio::fs::metadata(file).await.ok().filter(|m| m.is_file())?.modified().ok()?;
+    for (coding, ext) in [("br", "br"), ("gzip", "gz")] {
+        if !accepts(accepted, coding) {
+            continue;
+        }
+        let mut copy = file.as_os_str().to_owned();
+        copy.push(".");
+        copy.push(ext);
+        let copy = PathBuf::from(copy);
+        let fresh = tokio::fs::metadata(&copy)
+            .await
+            .is_ok_and(|m| m.is_file() && m.modified().is_ok_and(|t| t >= modified));
+        if fresh {
+            return Some((copy, coding));
+        }
+    }
+    None
 }
 
 /// `GET /dashboard`: the health dashboard's page.
