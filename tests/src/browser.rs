@@ -116,8 +116,20 @@ impl Browser {
     /// Starts ChromeDriver on a free port and opens a session with the project's flags.
     pub async fn start() -> Result<Browser> {
         let (chromium, driver_path) = check_installed()?;
+        // Two attempts: a ChromeDriver that listens but drops the first request (seen now
+        // and then with several tests starting browsers at once on a small machine) is the
+        // machine's hiccup, not a finding; a second fresh driver and port decide.
+        match Self::start_once(&chromium, &driver_path).await {
+            Ok(b) => Ok(b),
+            Err(first) => Self::start_once(&chromium, &driver_path)
+                .await
+                .with_context(|| format!("the first attempt failed too: {first:#}")),
+        }
+    }
+
+    async fn start_once(chromium: &Path, driver_path: &Path) -> Result<Browser> {
         let profile = tempfile::Builder::new().prefix("waymark-e2e-profile").tempdir()?;
-        let driver = Driver::start(&driver_path).await?;
+        let driver = Driver::start(driver_path).await?;
         let args = vec![
             "--headless".to_string(),
             "--no-sandbox".into(),

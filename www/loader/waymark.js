@@ -31,7 +31,18 @@
   // The guides are the key's tenant's: the key travels in the query (a simple GET has no headers).
   var guides = ds.guides && ds.key ? ds.guides + (ds.guides.indexOf("?") < 0 ? "?" : "&") + "key=" + encodeURIComponent(ds.key) : ds.guides;
   var cfg = { key: ds.key, guides: guides, collector: ds.collector, user: ds.user, account: ds.account, locale: ds.locale };
-  // The guides download while the wasm does; the agent picks the answer up when it starts.
+  // The glue is asked for first: the wasm can only be instantiated once it is in (a
+  // script's response also waits on the browser's code cache, so it comes in last).
+  // Meanwhile the wasm compiles as it streams in, off the critical path; where that fails
+  // (a server's wrong MIME type, an HTTP error) the glue gets a plain response and its
+  // own fallback and error messages. The guides download meanwhile too.
+  var glue = import(base + "waymark_agent.js"), url = base + "waymark_agent_bg.wasm", wasm = url;
+  if (w.fetch) {
+    wasm = WebAssembly.compileStreaming
+      ? WebAssembly.compileStreaming(fetch(url)).catch(function () { return fetch(url); })
+      : fetch(url);
+    wasm.catch(function () { /* reported below, when the glue awaits it */ });
+  }
   if (guides && w.fetch) {
     cfg.prefetched = fetch(guides).then(function (r) {
       if (!r.ok) throw "HTTP " + r.status;
@@ -39,13 +50,7 @@
     });
     cfg.prefetched.catch(function () { /* reported by the agent */ });
   }
-  // The wasm downloads (and compiles, streaming) while the glue loads, not after it.
-  var wasm = base + "waymark_agent_bg.wasm";
-  if (w.fetch) {
-    wasm = fetch(wasm);
-    wasm.catch(function () { /* reported below, when the glue awaits it */ });
-  }
-  import(base + "waymark_agent.js").then(function (m) {
+  glue.then(function (m) {
     return m.default({ module_or_path: wasm }).then(function () {
       agent = m.start(cfg) || null;
       if (!agent) { dead = true; return; }
