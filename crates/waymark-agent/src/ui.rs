@@ -11,7 +11,7 @@ use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, Shadow
 
 use crate::page;
 
-const STYLE: &str = include_str!("style.css");
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
 
 /// The agent's layer on the page and the step shown in it.
 pub(crate) struct Ui {

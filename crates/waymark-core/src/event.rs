@@ -137,7 +137,9 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The `type` tag this kind is serialised with (`page_view`, `stall`, ...).
+    /// The `type` tag this kind is serialised with (`page_view`, `stall`, ...). Never
+    /// inlined: each inlined copy carried its own table of the names.
+    #[inline(never)]
     pub fn type_name(&self) -> &'static str {
         match self {
             EventKind::PageView => "page_view",
