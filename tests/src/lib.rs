@@ -169,6 +169,12 @@ impl Harness {
         })
     }
 
+    /// Runs `script` in every document the browser loads from now on, before the page's
+    /// own scripts: to stand in for a browser or a server that behaves differently.
+    pub async fn before_page_scripts(&self, script: &str) -> Result<()> {
+        self.browser.on_new_document(script).await
+    }
+
     /// The WebDriver client, for anything the helpers do not cover.
     pub fn client(&self) -> &Client {
         &self.browser.client

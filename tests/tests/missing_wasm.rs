@@ -1,6 +1,9 @@
-//! The agent never throws into the page, even when its wasm cannot be loaded.
+//! The agent never throws into the page, even when its wasm cannot be loaded, and it
+//! still starts when the browser refuses to compile the wasm as it streams in.
 
 use waymark_e2e::{Harness, Setup, TempTree, repo_root, require_agent_build};
+
+use crate::flows;
 
 /// `www/dist` has the loader and the glue but no `.wasm`: a console warning is fine, an
 /// error or exception is not (the 404 itself aside), and the app works.
@@ -39,5 +42,25 @@ async fn the_page_works_and_nothing_throws_when_the_wasm_is_missing() -> anyhow:
         "return document.querySelector('#project-list')?.textContent.includes('Launch plan');",
     )
     .await?;
+    h.finish().await
+}
+
+/// Streaming compilation fails where a server sends the wasm with another MIME type than
+/// `application/wasm`. The loader then hands the glue a plain download (the glue warns
+/// and compiles the bytes itself when the type is wrong), and the guides show all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guides_show_when_the_browser_refuses_to_compile_the_wasm_as_it_streams() -> anyhow::Result<()> {
+    let h = Harness::start(Setup::demo()).await?;
+    h.before_page_scripts(
+        "window.__refused = 0;
+         WebAssembly.compileStreaming = function () {
+           window.__refused++;
+           return Promise.reject(new TypeError(\"WebAssembly: Incorrect response MIME type.\"));
+         };",
+    )
+    .await?;
+    flows::alice_welcomed(&h).await?;
+    let refused: u64 = h.js_as("return window.__refused;", vec![]).await?;
+    assert_eq!(refused, 1, "the loader asked for streaming compilation once");
     h.finish().await
 }

@@ -247,7 +247,10 @@ impl Agent {
         let mut errors = Vec::new();
         let feed = match waymark_core::wire::decode_feed(&bytes, &page::BrowserRegExp) {
             Ok(mut feed) => {
-                feed.check_selectors(&page::BrowserSelectors::new(&self.doc));
+                // A page that cannot create a <div> could not show a card either.
+                if let Some(check) = page::BrowserSelectors::new(&self.doc) {
+                    feed.check_selectors(&check);
+                }
                 feed
             }
             Err(e) => {

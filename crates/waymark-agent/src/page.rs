@@ -11,19 +11,20 @@ use waymark_core::pattern::{Matcher, PatternCompiler};
 use waymark_core::{Fact, Rect, SelectorCheck, Watch, WatchId};
 use web_sys::{Document, Element};
 
-/// The browser's own CSS parser decides whether a selector is valid. It is asked on an
-/// empty fragment, so checking costs the parse alone, however large the page.
-pub(crate) struct BrowserSelectors(web_sys::DocumentFragment);
+/// The browser's own CSS parser decides whether a selector is valid. It is asked on a
+/// detached element, so checking costs the parse alone, however large the page
+/// (`matches` parses as `querySelector` does and throws on the same selectors).
+pub(crate) struct BrowserSelectors(Element);
 
 impl BrowserSelectors {
-    pub(crate) fn new(doc: &Document) -> Self {
-        Self(doc.create_document_fragment())
+    pub(crate) fn new(doc: &Document) -> Option<Self> {
+        doc.create_element("div").ok().map(Self)
     }
 }
 
 impl SelectorCheck for BrowserSelectors {
     fn check(&self, selector: &str) -> Result<(), String> {
-        self.0.query_selector(selector).map(|_| ()).map_err(|_| "the browser cannot parse it".to_string())
+        self.0.matches(selector).map(|_| ()).map_err(|_| "the browser cannot parse it".to_string())
     }
 }
 
@@ -165,14 +166,14 @@ pub(crate) fn field_name(el: &Element) -> String {
 }
 
 /// The value and constraint validity of a form control, read only to run an input test.
+/// Inputs, text areas and selects all have `value` and `checkValidity()`: one import of
+/// each serves the three (every distinct import is glue, wasm and start-up time).
 pub(crate) fn value_and_validity(el: &Element) -> Option<(String, bool)> {
-    if let Some(i) = el.dyn_ref::<web_sys::HtmlInputElement>() {
-        return Some((i.value(), i.check_validity()));
+    if !el.matches("input,textarea,select").ok()? {
+        return None;
     }
-    if let Some(t) = el.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-        return Some((t.value(), t.check_validity()));
-    }
-    el.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| (s.value(), s.check_validity()))
+    let control = el.unchecked_ref::<web_sys::HtmlInputElement>();
+    Some((control.value(), control.check_validity()))
 }
 
 /// A string property of a JS object, if present.
