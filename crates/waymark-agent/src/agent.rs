@@ -238,7 +238,7 @@ impl Agent {
             Err(e) => {
                 let why = e
                     .as_string()
-                    .or_else(|| Some(e.dyn_ref::<js_sys::Error>()?.message().into()))
+                    .or_else(|| page::prop(&e, "message"))
                     .unwrap_or_else(|| "the request failed".into());
                 warn(&format!("waymark: cannot load guides from {url}: {why}"));
                 return;

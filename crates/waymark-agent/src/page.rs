@@ -79,9 +79,9 @@ impl PatternCompiler for BrowserRegExp {
             .ok()
             .and_then(|c| c.dyn_into::<js_sys::Function>().ok())
             .ok_or("this page has no RegExp")?;
-        let re = js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&JsValue::from_str(source))).map_err(
-            |e| e.dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default(),
-        )?;
+        // The error's `message` read as a plain property: whatever the browser threw.
+        let re = js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&JsValue::from_str(source)))
+            .map_err(|e| prop(&e, "message").unwrap_or_default())?;
         let re = re.dyn_into::<js_sys::RegExp>().map_err(|_| "not a RegExp".to_string())?;
         Ok(Rc::new(JsPattern(re)))
     }
