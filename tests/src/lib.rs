@@ -131,6 +131,7 @@ pub struct Harness {
     console: Mutex<Vec<ConsoleEntry>>,
     console_read: Mutex<bool>,
     allowed: Mutex<Vec<(String, u16)>>,
+    expected_errors: Mutex<Vec<String>>,
     _permit: SemaphorePermit<'static>,
 }
 
@@ -165,6 +166,7 @@ impl Harness {
             console: Mutex::new(Vec::new()),
             console_read: Mutex::new(false),
             allowed: Mutex::new(vec![("/favicon.ico".into(), 404)]),
+            expected_errors: Mutex::new(Vec::new()),
             _permit: permit,
         })
     }
@@ -463,6 +465,16 @@ impl Harness {
         self.allowed.lock().unwrap_or_else(PoisonError::into_inner).push((path.to_string(), status));
     }
 
+    /// Lets a console error the browser itself logs pass when it contains `fragment` (a
+    /// Content-Security-Policy report, say); uncaught exceptions never pass.
+    pub fn expect_browser_error(&self, fragment: &str) {
+        self.expected_errors.lock().unwrap_or_else(PoisonError::into_inner).push(fragment.to_string());
+    }
+
+    fn expected_error(&self, text: &str) -> bool {
+        self.expected_errors.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|f| text.contains(f))
+    }
+
     async fn drain_console(&self) {
         if let Some(entries) = self.browser.take_console().await {
             *self.console_read.lock().unwrap_or_else(PoisonError::into_inner) = true;
@@ -486,7 +498,7 @@ impl Harness {
     pub async fn problems(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for e in self.console().await {
-            if e.is_error() && !self.allowed_status(&e.message) {
+            if e.is_error() && !self.allowed_status(&e.message) && !self.expected_error(&e.message) {
                 out.push(format!("console [{}]: {}", e.source.as_deref().unwrap_or("?"), e.message));
             }
         }

@@ -1,7 +1,8 @@
-//! The agent never throws into the page, even when its wasm cannot be loaded, and it
-//! still starts when the browser refuses to compile the wasm as it streams in.
+//! The agent never throws into the page, even when its wasm cannot be loaded or the
+//! page's policy forbids WebAssembly, and it still starts when the browser refuses to
+//! compile the wasm as it streams in.
 
-use waymark_e2e::{Harness, Setup, TempTree, repo_root, require_agent_build};
+use waymark_e2e::{Harness, Setup, TempTree, page, repo_root, require_agent_build};
 
 use crate::flows;
 
@@ -62,5 +63,56 @@ async fn guides_show_when_the_browser_refuses_to_compile_the_wasm_as_it_streams(
     flows::alice_welcomed(&h).await?;
     let refused: u64 = h.js_as("return window.__refused;", vec![]).await?;
     assert_eq!(refused, 1, "the loader asked for streaming compilation once");
+    h.finish().await
+}
+
+/// The page's own Content-Security-Policy: scripts from the site and inline, but no
+/// `'wasm-unsafe-eval'`, so the browser refuses to compile any WebAssembly.
+const CSP_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="script-src 'self' 'unsafe-inline'">
+<link rel="icon" href="data:,">
+<title>Strict</title>
+<script src="/waymark.js" data-key="e2e-key" data-guides="/v1/guides" data-collector="/v1/events" data-user="e2e-user" data-account="e2e-account" data-locale="en" async></script>
+</head>
+<body>
+<p id="status">waiting</p>
+<script>document.getElementById("status").textContent = "the page's own script ran";</script>
+</body>
+</html>
+"#;
+
+/// A policy that blocks WebAssembly: the loader warns and gives up, nothing throws, the
+/// page's own script runs, and `window.waymark` still takes calls. The same guide starts on
+/// a page of the site without that policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_that_blocks_webassembly_leaves_the_page_untouched() -> anyhow::Result<()> {
+    let root = TempTree::demo_with_agent()?;
+    root.write("www/demo/app/strict.html", CSP_PAGE)?;
+    root.write("www/demo/app/open.html", page("Open", "", "<p>No policy.</p>"))?;
+    let guides = TempTree::new()?;
+    guides.write("csp-probe.json", flows::modal_manual("csp-probe"))?;
+    let h = Harness::start(Setup::demo().root(root).guides(guides)).await?;
+    // The browser reports each refused compilation as a console error of its own.
+    h.expect_browser_error("WebAssembly");
+
+    h.open("/app/strict").await?;
+    h.wait_for("the loader to give up with a warning", async || {
+        let w = h.warnings().await?;
+        Ok(w.iter().any(|m| m.contains("waymark: guides disabled")).then_some(()))
+    })
+    .await?;
+    let status: String = h.js_as("return document.getElementById('status').textContent;", vec![]).await?;
+    assert_eq!(status, "the page's own script ran");
+    h.js("window.waymark.start('csp-probe'); window.waymark.track('x');", vec![]).await?;
+    assert!(h.card().await?.is_none(), "no card where WebAssembly is blocked");
+    let layers: u64 = h.js_as("return document.querySelectorAll('#waymark-root').length;", vec![]).await?;
+    assert_eq!(layers, 0, "the page is left untouched");
+
+    h.open("/app/open").await?;
+    h.js("window.waymark.start('csp-probe');", vec![]).await?;
+    h.wait_card("csp-probe", "only").await?;
     h.finish().await
 }
