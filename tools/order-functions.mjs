@@ -13,6 +13,7 @@
 import binaryen from 'binaryen';
 import { readFileSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { codeBodies, definedFunctions } from './wasm-code.mjs';
 
 const [wasmPath] = process.argv.slice(2);
 if (!wasmPath) {
@@ -29,48 +30,13 @@ const WINDOW = 32 * 1024;
 /** Candidates measured exactly at each step (the rest are ranked by shared 4-grams only). */
 const SHORTLIST = 32;
 
-/** The body of every defined function, in the file's order (the code section's entries). */
-function bodies(bytes) {
-  let pos = 8;
-  const leb = () => {
-    let value = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[pos++];
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  while (pos < bytes.length) {
-    const id = bytes[pos++];
-    const end = leb() + pos;
-    if (id === 10) {
-      const list = [];
-      for (let n = leb(); n > 0; n--) {
-        const size = leb();
-        list.push(bytes.subarray(pos, pos + size));
-        pos += size;
-      }
-      return list;
-    }
-    pos = end;
-  }
-  fail(`${wasmPath} has no code section`);
-}
-
 const bytes = readFileSync(wasmPath);
-const code = bodies(bytes);
+const code = codeBodies(bytes) ?? fail(`${wasmPath} has no code section`);
 const module = binaryen.readBinary(bytes);
 if (!(module.getFeatures() & binaryen.Features.ReferenceTypes)) {
   fail(`${wasmPath} has no target_features section: run this before shorten-names`);
 }
-const defined = [];
-for (let i = 0; i < module.getNumFunctions(); i++) {
-  const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
-  if (!info.module) defined.push(info);
-}
+const defined = definedFunctions(module);
 if (defined.length !== code.length) fail(`binaryen sees ${defined.length} functions, the file ${code.length}`);
 
 const grams = code.map((b) => {
