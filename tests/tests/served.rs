@@ -8,22 +8,28 @@ use crate::flows::alice_welcomed;
 
 /// The page's wasm, glue and loader arrive as their compressed copies (resource timing
 /// sees fewer bytes on the wire than it decodes), decode to the build's files, and the
-/// guide runs on them.
+/// guide runs on them; on the next page load they are revalidated, not downloaded again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_files_arrive_compressed_and_run() -> Result<()> {
     let root = TempTree::demo_with_agent()?;
     let dist = root.path().join("www/dist");
     let h = Harness::start(Setup::demo().root(root)).await?;
     alice_welcomed(&h).await?;
-    for file in ["waymark.js", "waymark_agent.js", "waymark_agent_bg.wasm"] {
+    const FILES: [&str; 3] = ["waymark.js", "waymark_agent.js", "waymark_agent_bg.wasm"];
+    // Resource timing of `file` on the current page: [transferSize, encodedBodySize, decodedBodySize].
+    let timing = async |file: &str| -> Result<[f64; 3]> {
         let sizes: Vec<f64> = h
             .js_as(
                 "const e = performance.getEntriesByType('resource').find(e => e.name.endsWith('/' + arguments[0]));
-                 return e ? [e.encodedBodySize, e.decodedBodySize] : [];",
+                 return e ? [e.transferSize, e.encodedBodySize, e.decodedBodySize] : [];",
                 vec![file.into()],
             )
             .await?;
-        let [wire, decoded] = sizes[..] else { panic!("{file} is not among the page's resources") };
+        sizes.try_into().map_err(|_| anyhow::anyhow!("{file} is not among the page's resources"))
+    };
+    let mut smallest_copy = Vec::new();
+    for file in FILES {
+        let [_, wire, decoded] = timing(file).await?;
         let copies: Vec<u64> = ["br", "gz"]
             .iter()
             .map(|ext| std::fs::metadata(dist.join(format!("{file}.{ext}"))).map(|m| m.len()))
@@ -37,6 +43,16 @@ async fn the_agent_files_arrive_compressed_and_run() -> Result<()> {
             copies.contains(&(wire as u64)),
             "{file}: {wire} bytes on the wire, the copies are {copies:?}"
         );
+        smallest_copy.push(copies.into_iter().min().unwrap_or(0));
+    }
+
+    // The next page load revalidates the files (they carry an ETag) and gets a 304: only
+    // headers move, the browser uses the copies it has, and the guide runs on them.
+    h.reload().await?;
+    h.wait_card("first-project", "welcome").await?;
+    for (file, copy) in FILES.into_iter().zip(smallest_copy) {
+        let [moved, ..] = timing(file).await?;
+        assert!((moved as u64) < copy, "{file}: {moved} bytes moved, its smallest copy is {copy} bytes");
     }
     h.finish().await
 }

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::AppState;
-use crate::http::{NO_CACHE, internal, not_found};
+use crate::http::{NO_CACHE, etag, internal, not_found, revalidated};
 
 /// `GET /`: the demo's landing page.
 pub(crate) async fn demo_index(State(s): State<AppState>) -> Response {
@@ -63,11 +63,14 @@ pub(crate) async fn dist(
         return not_found();
     };
     let accepted = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut response = match fresh_copy(&file, accepted).await {
+    let response = match fresh_copy(&file, accepted).await {
         Some((copy, coding)) => serve(&copy, content_type(&file), Some(coding)).await,
         None => serve_file(&file).await,
     };
-    if response.status() == StatusCode::OK {
+    // A page load that finds the agent unchanged gets a `304`: no download, and the
+    // browser keeps the wasm it compiled.
+    let mut response = revalidated(response, &headers);
+    if matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
         // Caches must keep the copies apart.
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
@@ -162,16 +165,20 @@ async fn serve_file(path: &Path) -> Response {
     serve(path, content_type(path), None).await
 }
 
-/// The bytes of `path` as `ty`, encoded with `coding` (they are already), or 404 when it
-/// is not a readable file.
+/// The bytes of `path` as `ty`, encoded with `coding` (they are already) and tagged with
+/// their hash (each copy has its own), or 404 when it is not a readable file.
 async fn serve(path: &Path, ty: &'static str, coding: Option<&'static str>) -> Response {
     if !is_file(path).await {
         return not_found();
     }
     match tokio::fs::read(path).await {
         Ok(bytes) => {
+            let tag = HeaderValue::from_str(&etag(&bytes));
             let mut r = Response::new(Body::from(bytes));
             let h = r.headers_mut();
+            if let Ok(tag) = tag {
+                h.insert(header::ETAG, tag);
+            }
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
             if let Some(coding) = coding {
                 h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));

@@ -23,7 +23,7 @@ use waymark_core::{CssSelectors, Source};
 
 use crate::AppState;
 use crate::cors;
-use crate::http::{NO_CACHE, bytes, internal, json, text};
+use crate::http::{bytes, etag, hash, internal, json, revalidated, text};
 
 /// The handler.
 pub(crate) async fn get_guides(
@@ -46,25 +46,12 @@ pub(crate) async fn get_guides(
         Ok(Err(e)) => return cors::allow(internal(e), origin.as_ref()),
         Err(e) => return cors::allow(internal(format!("loading guides failed: {e}")), origin.as_ref()),
     };
-    let Ok(tag_value) = HeaderValue::from_str(&tag) else {
+    let Ok(tag) = HeaderValue::from_str(&tag) else {
         return internal(format!("invalid etag {tag}"));
     };
-    let not_modified = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| if_none_match_matches(v, &tag));
-    let mut r = if not_modified {
-        let mut r = Response::new(axum::body::Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
-        r
-    } else if as_json {
-        json(body)
-    } else {
-        bytes(body, FEED_MEDIA_TYPE)
-    };
-    r.headers_mut().insert(header::ETAG, tag_value);
+    let mut r = if as_json { json(body) } else { bytes(body, FEED_MEDIA_TYPE) };
+    r.headers_mut().insert(header::ETAG, tag);
+    let r = revalidated(r, &headers);
     cors::allow(r, origin.as_ref())
 }
 
@@ -160,51 +147,4 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A strong entity tag of `body`: its length and 64-bit FNV-1a hash (stable across builds
-/// and releases, unlike `std`'s hasher).
-pub(crate) fn etag(body: &[u8]) -> String {
-    format!("\"{:x}-{:016x}\"", body.len(), hash([body]))
-}
-
-/// 64-bit FNV-1a over the bytes of `parts`, in order.
-fn hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in parts.into_iter().flatten() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
-/// Whether an `If-None-Match` header value matches `tag` (weak comparison, as RFC 9110
-/// asks for this header: `W/` prefixes are ignored; `*` matches anything).
-pub(crate) fn if_none_match_matches(header: &str, tag: &str) -> bool {
-    header
-        .split(',')
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn etags_are_quoted_stable_and_differ_with_the_body() {
-        assert_eq!(etag(b""), "\"0-cbf29ce484222325\"");
-        assert_ne!(etag(b"[1]"), etag(b"[2]"));
-        assert_eq!(etag(b"[1]"), etag(b"[1]"));
-    }
-
-    #[test]
-    fn if_none_match_lists_weak_tags_and_star() {
-        let tag = "\"3-abc\"";
-        assert!(if_none_match_matches("\"3-abc\"", tag));
-        assert!(if_none_match_matches("\"x\", W/\"3-abc\"", tag));
-        assert!(if_none_match_matches("*", tag));
-        assert!(!if_none_match_matches("\"3-abd\"", tag));
-        assert!(!if_none_match_matches("3-abc", tag));
-    }
 }

@@ -70,6 +70,42 @@ async fn serves_the_smallest_encoding_the_client_accepts_and_never_a_stale_copy(
     assert_eq!((r.header("content-encoding"), r.text().as_str()), ("", "\0asm"));
 }
 
+/// A page load that finds the agent's files unchanged revalidates them for a `304` and no
+/// body (each copy has its own tag); a rebuilt file has a new tag and comes whole.
+#[tokio::test]
+async fn revalidating_an_unchanged_file_costs_a_304_and_no_body() {
+    let site = Site::new();
+    site.write("www/dist/waymark_agent_bg.wasm.br", "brotli bytes");
+    let server = site.serve().await;
+    let wasm = "/waymark_agent_bg.wasm";
+    let fetch = |headers: Vec<(&'static str, String)>| {
+        let server = &server;
+        async move {
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            request(server, Method::GET, wasm, &headers, vec![]).await
+        }
+    };
+    let plain = fetch(vec![]).await;
+    let br = fetch(vec![("accept-encoding", "br".into())]).await;
+    let (plain_tag, br_tag) = (plain.header("etag").to_string(), br.header("etag").to_string());
+    assert!(plain_tag.starts_with('"') && plain_tag.ends_with('"'), "a strong tag: {plain_tag}");
+    assert_ne!(plain_tag, br_tag, "the brotli copy is another representation");
+    assert_eq!(plain.header("cache-control"), "no-cache", "always revalidated");
+
+    let again = fetch(vec![("accept-encoding", "br".into()), ("if-none-match", br_tag.clone())]).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!((again.header("etag"), again.header("vary")), (br_tag.as_str(), "accept-encoding"));
+    // The identity copy's tag does not stand for the brotli bytes.
+    let other = fetch(vec![("accept-encoding", "br".into()), ("if-none-match", plain_tag.clone())]).await;
+    assert_eq!((other.status, other.text().as_str()), (200, "brotli bytes"));
+
+    site.write("www/dist/waymark_agent_bg.wasm", "\0asm rebuilt");
+    let rebuilt = fetch(vec![("if-none-match", plain_tag.clone())]).await;
+    assert_eq!((rebuilt.status, rebuilt.text().as_str()), (200, "\0asm rebuilt"));
+    assert_ne!(rebuilt.header("etag"), plain_tag);
+}
+
 #[tokio::test]
 async fn routes_the_demo_app() {
     let site = Site::new();
