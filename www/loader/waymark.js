@@ -36,7 +36,10 @@
   // Meanwhile the wasm compiles as it streams in, off the critical path; where that fails
   // (a server's wrong MIME type, an HTTP error) the glue gets a plain response and its
   // own fallback and error messages. The guides download meanwhile too.
-  var glue = import(base + "waymark_agent.js"), url = base + "waymark_agent_bg.wasm", wasm = url;
+  // The build stamps each file's fingerprint in (`./dev build`): a new build asks for new
+  // URLs, so browsers may keep these files without asking again.
+  var glue = import(base + "waymark_agent.js" + (typeof GLUE_V == "string" ? "?v=" + GLUE_V : "")),
+    url = base + "waymark_agent_bg.wasm" + (typeof WASM_V == "string" ? "?v=" + WASM_V : ""), wasm = url;
   if (w.fetch) {
     wasm = WebAssembly.compileStreaming
       ? WebAssembly.compileStreaming(fetch(url)).catch(function () { return fetch(url); })

@@ -11,12 +11,12 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::AppState;
-use crate::http::{NO_CACHE, etag, internal, not_found, revalidated};
+use crate::http::{NO_CACHE, etag, hash, internal, not_found, revalidated};
 
 /// `GET /`: the demo's landing page.
 pub(crate) async fn demo_index(State(s): State<AppState>) -> Response {
@@ -52,11 +52,18 @@ pub(crate) async fn demo_app(State(s): State<AppState>, UrlPath(path): UrlPath<S
     serve_file(&app.join("index.html")).await
 }
 
+/// `Cache-Control` of a build file asked for by its current fingerprint: the URL names
+/// these bytes for good (a new build has new URLs), so browsers keep them without asking.
+const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
+
 /// `GET /<path>`: a file of the agent's build (`<root>/www/dist/<path>`), compressed when
-/// the build wrote a compressed copy the client accepts, or 404.
+/// the build wrote a compressed copy the client accepts, or 404. Asked for as
+/// `<path>?v=FINGERPRINT` (the loader does), with the file's current fingerprint, it may be
+/// cached for good; any other `v` (a build that is gone) is revalidated as usual.
 pub(crate) async fn dist(
     State(s): State<AppState>,
     UrlPath(path): UrlPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let Some(file) = safe_join(&s.root.join("www").join("dist"), &path) else {
@@ -73,8 +80,20 @@ pub(crate) async fn dist(
     if matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
         // Caches must keep the copies apart.
         response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if let Some(v) = query.as_deref().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("v=")))
+            && fingerprint(&file).await.is_some_and(|f| f == v)
+        {
+            response.headers_mut().insert(header::CACHE_CONTROL, IMMUTABLE);
+        }
     }
     response
+}
+
+/// The fingerprint of a build file, as `tools/fingerprint.mjs` stamps it into the loader:
+/// the 64-bit FNV-1a hash of its bytes in 16 hex digits.
+async fn fingerprint(file: &Path) -> Option<String> {
+    let bytes = tokio::fs::read(file).await.ok()?;
+    Some(format!("{:016x}", hash([bytes.as_slice()])))
 }
 
 /// Whether an `Accept-Encoding` value accepts `coding` (named or through `*`, with a

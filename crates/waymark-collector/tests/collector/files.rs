@@ -106,6 +106,35 @@ async fn revalidating_an_unchanged_file_costs_a_304_and_no_body() {
     assert_ne!(rebuilt.header("etag"), plain_tag);
 }
 
+/// Asked for by its current fingerprint (as the loader asks), a build file may be kept for
+/// good; by a fingerprint of a build that is gone, or none, it is revalidated as usual.
+#[tokio::test]
+async fn a_file_asked_for_by_its_fingerprint_is_cached_for_good() {
+    let site = Site::new();
+    site.write("www/dist/waymark_agent_bg.wasm.br", "brotli bytes");
+    let server = site.serve().await;
+    // `node tools/fingerprint.mjs` of the site's wasm (`\0asm`): its 64-bit FNV-1a hash.
+    let current = "/waymark_agent_bg.wasm?v=2ea6307efb58f2f2";
+    for (path, accept, cache) in [
+        (current, "", "public, max-age=31536000, immutable"),
+        (current, "br", "public, max-age=31536000, immutable"),
+        ("/waymark_agent_bg.wasm?x=1&v=2ea6307efb58f2f2", "", "public, max-age=31536000, immutable"),
+        ("/waymark_agent_bg.wasm?v=0000000000000000", "br", "no-cache"),
+        ("/waymark_agent_bg.wasm", "br", "no-cache"),
+    ] {
+        let headers: &[(&str, &str)] = if accept.is_empty() { &[] } else { &[("accept-encoding", accept)] };
+        let r = request(&server, Method::GET, path, headers, vec![]).await;
+        assert_eq!((r.status, r.header("cache-control")), (200, cache), "{path} ({accept})");
+    }
+    site.write("www/dist/waymark_agent_bg.wasm", "\0asm rebuilt");
+    let r = get(&server, current).await;
+    assert_eq!(
+        (r.text().as_str(), r.header("cache-control")),
+        ("\0asm rebuilt", "no-cache"),
+        "a stale fingerprint"
+    );
+}
+
 #[tokio::test]
 async fn routes_the_demo_app() {
     let site = Site::new();
