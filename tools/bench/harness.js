@@ -289,7 +289,10 @@
     if (typeof window.gc === 'function') { window.gc(); window.gc(); }
     var out = { used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize };
     if (lib !== 'waymark') return Promise.resolve(out);
-    return import(cfg.glueSrc).then(function (m) { return m.default(); }).then(function (w) {
+    // The glue module the loader imported (its URL carries the build's fingerprint), so
+    // `default()` answers with the running instance's exports.
+    var glue = performance.getEntriesByType('resource').filter(function (e) { return /\/waymark_agent\.js/.test(e.name); })[0];
+    return import(glue ? glue.name : cfg.glueSrc).then(function (m) { return m.default(); }).then(function (w) {
       // The build shortens export names, so the memory is found by its type.
       var mem = Object.keys(w).map(function (k) { return w[k]; }).filter(function (x) { return x instanceof WebAssembly.Memory; })[0];
       out.wasm = mem.buffer.byteLength;
