@@ -2,7 +2,9 @@
 
 use hyper::Method;
 
-use crate::support::{Site, get, raw_status, repo_root, request};
+use waymark_collector::Running;
+
+use crate::support::{Reply, Site, get, raw_status, repo_root, request};
 
 #[tokio::test]
 async fn serves_the_agent_build_with_the_right_types() {
@@ -29,14 +31,7 @@ async fn serves_the_smallest_encoding_the_client_accepts_and_never_a_stale_copy(
     site.write("www/dist/waymark_agent_bg.wasm.gz", "gzip bytes");
     site.write("www/dist/waymark.js.gz", "gzip loader");
     let server = site.serve().await;
-    let fetch = |path: &'static str, accept: &'static str| {
-        let server = &server;
-        async move {
-            let headers: &[(&str, &str)] =
-                if accept.is_empty() { &[] } else { &[("accept-encoding", accept)] };
-            request(server, Method::GET, path, headers, vec![]).await
-        }
-    };
+    let fetch = |path: &'static str, accept: &'static str| get_accepting(&server, path, accept);
     let wasm = "/waymark_agent_bg.wasm";
     for (path, accept, encoding, body) in [
         (wasm, "gzip, deflate, br, zstd", "br", "brotli bytes"),
@@ -122,8 +117,7 @@ async fn a_file_asked_for_by_its_fingerprint_is_cached_for_good() {
         ("/waymark_agent_bg.wasm?v=0000000000000000", "br", "no-cache"),
         ("/waymark_agent_bg.wasm", "br", "no-cache"),
     ] {
-        let headers: &[(&str, &str)] = if accept.is_empty() { &[] } else { &[("accept-encoding", accept)] };
-        let r = request(&server, Method::GET, path, headers, vec![]).await;
+        let r = get_accepting(&server, path, accept).await;
         assert_eq!((r.status, r.header("cache-control")), (200, cache), "{path} ({accept})");
     }
     site.write("www/dist/waymark_agent_bg.wasm", "\0asm rebuilt");
@@ -133,6 +127,12 @@ async fn a_file_asked_for_by_its_fingerprint_is_cached_for_good() {
         ("\0asm rebuilt", "no-cache"),
         "a stale fingerprint"
     );
+}
+
+/// `GET path` with `Accept-Encoding: accept` (no header when it is empty).
+async fn get_accepting(server: &Running, path: &str, accept: &str) -> Reply {
+    let headers: &[(&str, &str)] = if accept.is_empty() { &[] } else { &[("accept-encoding", accept)] };
+    request(server, Method::GET, path, headers, vec![]).await
 }
 
 #[tokio::test]
