@@ -271,9 +271,8 @@ impl Agent {
         let _ = self.window.set_timeout_with_callback(begin.unchecked_ref());
     }
 
-    /// Task 2: the layer, the engine and the page's listeners. The layer goes in with the
-    /// first card: added earlier, it would cost the page a style, layout and paint of its
-    /// own between the two tasks.
+    /// Task 2: the engine and the page's listeners. The layer goes on the page with the
+    /// first card (see [`Ui::new`]).
     fn begin(self: &Rc<Self>, guides: Vec<Guide>, errors: Vec<Input>) {
         // An agent unhooked while its feed loaded (after a panic) stays off the page.
         if !RUNNING.with(|r| r.try_borrow().is_ok_and(|r| r.as_ref().is_some_and(|a| Rc::ptr_eq(a, self)))) {

@@ -74,6 +74,21 @@ fn renders_in_an_open_shadow_root_as_text_never_html() {
 }
 
 #[wasm_bindgen_test]
+fn the_layer_goes_on_the_page_with_the_first_card_and_back_if_the_page_removes_it() {
+    let window = web_sys::window().unwrap();
+    let mut ui = Ui::new(&doc()).unwrap();
+    assert!(!ui.root().is_connected(), "no layer on the page before a card");
+    ui.show(view(StepKind::Modal, None, "Body"), None, &window);
+    assert!(ui.root().is_connected());
+    // The page renders its body anew; the next frame places the card again.
+    ui.root().remove();
+    ui.place(None, &window);
+    assert_eq!(ui.root().parent_element(), doc().body().map(Into::into));
+    assert!(card(ui.root()).offset_width() > 0, "the card is laid out again");
+    ui.remove();
+}
+
+#[wasm_bindgen_test]
 fn host_css_does_not_reach_the_card() {
     let window = web_sys::window().unwrap();
     let style = doc().create_element("style").unwrap();
@@ -205,12 +220,16 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
 async fn a_second_start_on_the_page_does_nothing() {
     let _turn = agent_turn().await;
     let config = js_sys::Object::new();
+    let guides = r##"[{"id":"m","name":"M","steps":[{"id":"a","kind":"modal","title":"Hi"}]}]"##;
     js_sys::Reflect::set(&config, &"key".into(), &"twice".into()).unwrap();
-    js_sys::Reflect::set(&config, &"guides".into(), &feed_url("[]").into()).unwrap();
+    js_sys::Reflect::set(&config, &"guides".into(), &feed_url(guides).into()).unwrap();
     assert!(crate::start(config.clone().into()).is_some());
     assert!(crate::start(config.into()).is_none(), "the second start is refused");
     sleep(200).await;
-    assert_eq!(doc().query_selector_all("#waymark-root").unwrap().length(), 1, "one layer");
+    let layers = doc().query_selector_all("#waymark-root").unwrap();
+    assert_eq!(layers.length(), 1, "one layer");
+    let root: Element = layers.item(0).unwrap().dyn_into().unwrap();
+    assert_eq!(card(&root).get_attribute("data-waymark-guide").as_deref(), Some("m"), "one card");
 }
 
 /// An agent unhooked while its guides load (as after a panic) never comes onto the page:

@@ -40,9 +40,11 @@ pub(crate) enum UiAction {
 }
 
 impl Ui {
-    /// Adds `<div id="waymark-root">` with its shadow root at the end of `<body>`.
+    /// Builds `<div id="waymark-root">` and its shadow root. It goes in at the end of
+    /// `<body>` with the first card: until then the page's layout stays clean, so reading
+    /// the targets' rectangles costs no layout.
     pub(crate) fn new(doc: &Document) -> Option<Self> {
-        let body = doc.body()?;
+        doc.body()?;
         let root = doc.create_element("div").ok()?;
         root.set_id("waymark-root");
         // The host element itself must not take layout or host styles.
@@ -59,7 +61,6 @@ impl Ui {
         layer.set_class_name("wm-layer");
         shadow.append_child(&style).ok()?;
         shadow.append_child(&layer).ok()?;
-        body.append_child(&root).ok()?;
         Some(Self { doc: doc.clone(), root, layer, shown: None, restore_focus: None })
     }
 
@@ -145,6 +146,13 @@ impl Ui {
     /// Positions the card (and its spotlight or marker) against the target's current rect.
     pub(crate) fn place(&mut self, target: Option<&Element>, window: &Window) {
         let Some(s) = &mut self.shown else { return };
+        // The layer goes on the page with the first card, and back on it (within a frame)
+        // where the page removed it, say by rendering its body anew.
+        if !self.root.is_connected()
+            && let Some(body) = self.doc.body()
+        {
+            let _ = body.append_child(&self.root);
+        }
         let vw = window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0);
         let vh = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0);
         let (cw, ch) = (s.card.offset_width(), s.card.offset_height());
