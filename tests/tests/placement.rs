@@ -39,3 +39,38 @@ async fn tooltip_sits_next_to_its_target_on_its_side_inside_the_viewport() -> an
     assert!(card.rect.inside(vw, vh), "{:?} outside {vw}x{vh}", card.rect);
     h.finish().await
 }
+
+/// The page moves a tooltip's target without a change the agent hears of: a class its
+/// selectors never read, styled by a sheet in `<head>` (the app's own transitions animate
+/// the move). The card follows the target to its new place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_follows_its_target_wherever_the_page_moves_it() -> anyhow::Result<()> {
+    let h = Harness::start(Setup::demo()).await?;
+    flows::alice_welcomed(&h).await?;
+    flows::to_open_projects(&h).await?;
+    flows::to_new_project(&h).await?;
+    let before = h.rect("#btn-new-project").await?.expect("#btn-new-project");
+    h.js(
+        "const s = document.createElement('style');
+         s.textContent = '.pushed { margin-top: 240px !important; }';
+         document.head.appendChild(s);
+         document.querySelector('.page-head').classList.add('pushed');",
+        vec![],
+    )
+    .await?;
+    let target = h
+        .wait_for("the target to settle lower down", async || {
+            let r = h.rect("#btn-new-project").await?.expect("#btn-new-project");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let again = h.rect("#btn-new-project").await?.expect("#btn-new-project");
+            Ok((r.y > before.y + 200.0 && r == again).then_some(r))
+        })
+        .await?;
+    let card = h
+        .wait_card_where("the card beside its moved target", |c| {
+            c.rect.check_beside(&target, "left", 32.0).is_ok()
+        })
+        .await?;
+    assert_eq!(card.step.as_deref(), Some("new-project"));
+    h.finish().await
+}

@@ -11,6 +11,7 @@
 
 mod agent;
 mod beacon;
+mod follow;
 mod page;
 mod ui;
 mod watches;

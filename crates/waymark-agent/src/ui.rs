@@ -408,7 +408,7 @@ fn set_attr(el: &Element, name: &str, value: &str) {
 
 /// Whole pixels: formatting an integer, not a float, keeps float printing out of the wasm,
 /// and a u64 with its sign apart shares the agent's one integer printer.
-fn px(v: f64) -> String {
+pub(crate) fn px(v: f64) -> String {
     let v = v.round();
     let sign = if v < 0.0 { "-" } else { "" };
     // The cast saturates (and takes NaN to 0).
