@@ -1,6 +1,7 @@
 //! A step whose target is rendered late waits for it, then anchors to it.
 
-use waymark_e2e::{Harness, Setup};
+use serde_json::json;
+use waymark_e2e::{Harness, Setup, TempTree};
 
 use crate::flows;
 
@@ -31,5 +32,58 @@ async fn the_step_waits_for_an_element_rendered_after_an_async_load() -> anyhow:
     h.watch_selectors(&["#btn-new-project"]).await?;
     let card = h.wait_card("first-project", "new-project").await?;
     assert_eq!(card.side.as_deref(), Some("left"));
+    h.finish().await
+}
+
+/// A target that exists but cannot be seen (`visibility: hidden`, as menus are hidden for
+/// their transitions) waits too, and the card shows once the page reveals it with a class
+/// (the way apps open menus) that no selector of the guides reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_target_waits_until_a_class_reveals_it() -> anyhow::Result<()> {
+    hidden_target_revealed(".menu, .menu * { transition: none !important; }").await
+}
+
+/// The same with the demo's own transitions on everything: when the class changes the
+/// target is still hidden (a transition starts from where it was), and it can be seen
+/// only once the transition ends, with no mutation after the class change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hidden_target_waits_until_a_transition_reveals_it() -> anyhow::Result<()> {
+    hidden_target_revealed("").await
+}
+
+async fn hidden_target_revealed(extra_css: &str) -> anyhow::Result<()> {
+    let guides = TempTree::example_guides()?;
+    guides.write(
+        "menu-tip.json",
+        flows::guide(
+            "menu-tip",
+            40,
+            json!([{ "prefix": "/app" }]),
+            json!({ "on": "page_load" }),
+            "always",
+            json!({ "target": { "selector": "#menu-export" }, "placement": "bottom" }),
+        ),
+    )?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.wait_element("#welcome-title").await?;
+    h.js(
+        "const s = document.createElement('style');
+         s.textContent = '.menu { visibility: hidden } .menu.open { visibility: visible } ' + arguments[0];
+         document.head.appendChild(s);
+         const menu = document.createElement('div');
+         menu.className = 'menu';
+         menu.innerHTML = '<button type=\"button\" id=\"menu-export\">Export</button>';
+         document.querySelector('main').prepend(menu);",
+        vec![json!(extra_css)],
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(h.card().await?.is_none(), "no card on a target nobody can see");
+    h.js("document.querySelector('.menu').classList.add('open');", vec![]).await?;
+    let card = h.wait_card("menu-tip", "only").await?;
+    let target = h.rect("#menu-export").await?.expect("#menu-export");
+    card.rect.check_beside(&target, "bottom", 32.0).map_err(anyhow::Error::msg)?;
     h.finish().await
 }

@@ -71,6 +71,9 @@ enum On {
     Activity,
     /// Scroll or resize: activity, and targets may have moved.
     Moved,
+    /// A transition or animation of the page ended: targets may have moved, shown or
+    /// hidden with no mutation after the one that started it.
+    Settled,
     /// An SPA navigation.
     Navigated,
     Visibility,
@@ -618,6 +621,8 @@ impl Agent {
             (doc, "touchstart", passive, On::Activity),
             (win, "scroll", passive, On::Moved),
             (win, "resize", passive, On::Moved),
+            (doc, "transitionend", passive, On::Settled),
+            (doc, "animationend", passive, On::Settled),
             (win, "popstate", bubble, On::Navigated),
             (win, "hashchange", bubble, On::Navigated),
             (win, "waymark:navigate", bubble, On::Navigated),
@@ -684,7 +689,7 @@ impl Agent {
                 self.activity();
                 self.schedule_frame();
             }
-            On::Navigated => self.schedule_frame(),
+            On::Navigated | On::Settled => self.schedule_frame(),
             On::Visibility => {
                 // Hidden: send what is queued while the page can still send.
                 if self.doc.hidden()

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use waymark_core::json::Json;
 use waymark_core::map::StrMap;
@@ -135,12 +136,33 @@ pub(crate) fn rect(el: &Element) -> Rect {
     Rect { x: r.x(), y: r.y(), width: r.width(), height: r.height() }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// An element, for `checkVisibility` (which web-sys does not bind).
+    type Checked;
+    /// `Element.checkVisibility(options)`; where the browser lacks it, the call throws.
+    #[wasm_bindgen(method, js_name = checkVisibility, catch)]
+    fn check_visibility(this: &Checked, options: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// Whether CSS lets `el` be seen: not `visibility: hidden` (inherited, as menus are hidden
+/// for their transitions), nor in a `display: none` or `content-visibility: hidden` subtree.
+/// Where the browser cannot tell, its box decides alone.
+fn css_visible(el: &Element) -> bool {
+    let options = js_sys::Object::new();
+    // The option's name since Chrome 121 and Safari 17.4, and before.
+    for name in ["visibilityProperty", "checkVisibilityCSS"] {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(name), &JsValue::TRUE);
+    }
+    el.unchecked_ref::<Checked>().check_visibility(&options).unwrap_or(true)
+}
+
 /// What the engine is told about a watch whose element is `el`.
 pub(crate) fn fact(watch: WatchId, el: Option<&Element>) -> Fact {
     match el {
         Some(el) => {
             let r = rect(el);
-            let visible = r.width > 0.0 || r.height > 0.0;
+            let visible = (r.width > 0.0 || r.height > 0.0) && css_visible(el);
             Fact { watch, present: true, visible, rect: Some(r) }
         }
         None => Fact { watch, present: false, visible: false, rect: None },

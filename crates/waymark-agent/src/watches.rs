@@ -257,9 +257,11 @@ impl Watches {
     }
 
     /// What the mutation observer must report for these watches: the tree and text under
-    /// `<body>`, and the attributes selectors read or that change whether an element shows.
+    /// `<body>`, and the attributes selectors read or that change whether an element shows
+    /// (`open` on `<details>` and `<dialog>`).
     pub(crate) fn observer_init(&self) -> web_sys::MutationObserverInit {
         let filter = js_sys::Array::of2(&"style".into(), &"hidden".into());
+        filter.push(&"open".into());
         for a in &self.attrs {
             filter.push(&a.into());
         }
@@ -485,6 +487,36 @@ mod tests {
             self.observer.disconnect();
             self.zone.remove();
         }
+    }
+
+    /// What this frame told the engine about watch `id`'s visibility, if anything.
+    fn visible(facts: &[Fact], id: u32) -> Option<bool> {
+        facts.iter().find(|f| f.watch == id).map(|f| f.visible)
+    }
+
+    #[wasm_bindgen_test]
+    fn a_target_a_class_hides_or_reveals_is_reported_and_seen() {
+        let style = doc().create_element("style").unwrap();
+        style.set_text_content(Some(
+            ".wm-t-menu { visibility: hidden } .wm-t-menu.open { visibility: visible }",
+        ));
+        doc().head().unwrap().append_child(&style).unwrap();
+        let mut page = Page::new(
+            r#"<div class="wm-t-menu"><button id="wm-t-item">Export</button></div>"#,
+            vec![watch(1, "#wm-t-item", &[], None)],
+        );
+        let hidden = page::fact(1, Some(&page.el("#wm-t-item")));
+        assert!(hidden.present && !hidden.visible, "{hidden:?}");
+        assert_eq!(page.frame(), [], "nothing changed yet");
+        page.el(".wm-t-menu").class_list().add_1("open").unwrap();
+        // Apps reveal with a class: the observer reports it whatever the selectors read.
+        let records = page.observer.take_records();
+        assert_eq!(records.length(), 1, "the class change is reported");
+        page.watches.record(records);
+        let facts = page.watches.facts(&doc());
+        assert_eq!(visible(&facts, 1), Some(true), "revealed: {facts:?}");
+        drop(page);
+        style.remove();
     }
 
     #[wasm_bindgen_test]

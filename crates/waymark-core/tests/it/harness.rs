@@ -1,7 +1,7 @@
 //! A simulated adapter with a virtual clock: owns an engine, a tiny DOM model (which
 //! selectors are present) and the log of everything the engine decided, with times.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use waymark_core::{
@@ -16,6 +16,8 @@ pub struct Sim {
     log: String,
     /// Selectors present on the simulated page.
     dom: BTreeMap<String, bool>,
+    /// Present selectors whose element cannot be seen (`visibility: hidden`, no box).
+    hidden: BTreeSet<String>,
     /// Current watches by selector.
     watches: HashMap<String, WatchId>,
     /// Input tests of the current watches.
@@ -50,6 +52,7 @@ impl Sim {
             now: T0,
             log: String::new(),
             dom: BTreeMap::new(),
+            hidden: BTreeSet::new(),
             watches: HashMap::new(),
             inputs: HashMap::new(),
             shown: None,
@@ -94,6 +97,17 @@ impl Sim {
         self.dom.insert(selector.into(), present);
         self.engine.handle(self.now, Input::DomChanged);
         self.drain();
+        self.send_facts();
+    }
+
+    /// Hides or reveals an element without changing the tree (a class, a style), then
+    /// tells the engine like the adapter's next evaluation would.
+    pub fn set_visible(&mut self, selector: &str, visible: bool) {
+        if visible {
+            self.hidden.remove(selector);
+        } else {
+            self.hidden.insert(selector.into());
+        }
         self.send_facts();
     }
 
@@ -166,7 +180,7 @@ impl Sim {
                 Fact {
                     watch: *id,
                     present,
-                    visible: present,
+                    visible: present && !self.hidden.contains(sel),
                     rect: present.then_some(Rect { x: 10.0, y: 10.0, width: 50.0, height: 20.0 }),
                 }
             })

@@ -377,3 +377,23 @@ fn a_guide_left_behind_is_set_aside_for_another_and_comes_back() {
     assert_eq!(sim.shown.as_ref().map(|v| (v.guide.as_str(), v.step.as_str())), Some(("setup", "b")));
     assert_eq!(sim.state.suspended, None);
 }
+
+#[test]
+fn a_target_that_cannot_be_seen_waits_until_it_is_revealed() {
+    let guide = r##"{"id":"m","name":"M","audience":{"urls":[{"prefix":"/app"}]},
+        "steps":[{"id":"only","target":{"selector":"#menu"},"title":"T"}]}"##;
+    let mut sim = Sim::new(guide);
+    sim.page("https://app.example.com/app");
+    sim.set_visible("#menu", false);
+    sim.set("#menu", true);
+    sim.advance(500);
+    assert!(sim.shown.is_none(), "a hidden target waits");
+    sim.set_visible("#menu", true);
+    expect![[r#"
+        0.0s    event page_view /app
+        0.5s    event guide_shown m cause=page_load
+        0.5s    event step_shown m/only #0
+        0.5s    show m/only 1/1 anchored ["Done"]
+    "#]]
+    .assert_eq(&sim.log());
+}
