@@ -340,9 +340,14 @@ impl Harness {
         .await
     }
 
-    /// `window.innerWidth` and `innerHeight`.
+    /// The viewport without its scroll bars (where cards must fit), in CSS pixels.
     pub async fn viewport(&self) -> Result<(f64, f64)> {
-        self.js_as("return [window.innerWidth, window.innerHeight];", vec![]).await
+        self.js_as(
+            "const r = document.documentElement;
+             return [Math.min(innerWidth, r.clientWidth), Math.min(innerHeight, r.clientHeight)];",
+            vec![],
+        )
+        .await
     }
 
     /// `location.pathname`.

@@ -74,3 +74,42 @@ async fn a_card_follows_its_target_wherever_the_page_moves_it() -> anyhow::Resul
     assert_eq!(card.step.as_deref(), Some("new-project"));
     h.finish().await
 }
+
+/// The user scrolls the page away from a tooltip's target: the page stays where they
+/// scrolled it (a target is brought into view once, when its step shows) and the card
+/// goes with its target instead of hanging at the edge of the screen; scrolling back
+/// finds them together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scrolling_away_from_a_target_is_never_undone() -> anyhow::Result<()> {
+    let h = Harness::start(Setup::demo()).await?;
+    flows::alice_welcomed(&h).await?;
+    flows::to_open_projects(&h).await?;
+    flows::to_new_project(&h).await?;
+    h.js(
+        "const tall = document.createElement('div');
+         tall.style.height = '4000px';
+         document.querySelector('main').append(tall);
+         window.scrollTo(0, 1500);",
+        vec![],
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let y: f64 = h.js_as("return window.scrollY;", vec![]).await?;
+    assert!(y >= 1400.0, "the page was scrolled back to the target: scrollY {y}");
+    let target = h.rect("#btn-new-project").await?.expect("#btn-new-project");
+    assert!(target.bottom() < 0.0, "the target left the screen: {target:?}");
+    let card = h.card().await?.expect("the card is still there");
+    card.rect.check_beside(&target, "left", 32.0).map_err(anyhow::Error::msg)?;
+
+    h.js("window.scrollTo(0, 0);", vec![]).await?;
+    let target = h
+        .wait_for("the target back on screen", async || {
+            Ok(h.rect("#btn-new-project").await?.filter(|r| r.y >= 0.0))
+        })
+        .await?;
+    h.wait_card_where("the card beside its target again", |c| {
+        c.rect.check_beside(&target, "left", 32.0).is_ok()
+    })
+    .await?;
+    h.finish().await
+}

@@ -104,8 +104,6 @@ pub(crate) struct Agent {
     frame: RefCell<Option<AnimationFrame>>,
     listeners: RefCell<Vec<EventListener>>,
     observer: RefCell<Option<Observer>>,
-    /// Watches the shown card's target for moves the page makes without a mutation.
-    follow: RefCell<Option<Follow>>,
     last_activity: Cell<f64>,
     beacon: Option<Rc<RefCell<crate::beacon::Beacon>>>,
     /// The events of the running drive (their JSON), stored and queued once it ends.
@@ -195,7 +193,6 @@ impl Agent {
             frame: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
             observer: RefCell::new(None),
-            follow: RefCell::new(None),
             last_activity: Cell::new(0.0),
             beacon: config.collector.clone().map(|url| crate::beacon::start(url, config.key.clone(), !dnt)),
             events: RefCell::new(Vec::new()),
@@ -285,7 +282,14 @@ impl Agent {
         if !RUNNING.with(|r| r.try_borrow().is_ok_and(|r| r.as_ref().is_some_and(|a| Rc::ptr_eq(a, self)))) {
             return;
         }
-        let Some(ui) = Ui::new(&self.doc) else {
+        // A target the page moves without a mutation calls for a frame, as a mutation does.
+        let me = self.me.clone();
+        let follow = Follow::new(move || {
+            if let Some(a) = me.upgrade() {
+                a.schedule_frame();
+            }
+        });
+        let Some(ui) = Ui::new(&self.doc, follow) else {
             warn("waymark: the page has no <body>; guides disabled");
             return;
         };
@@ -445,7 +449,6 @@ impl Agent {
                 {
                     ui.show(*view, target.as_ref(), &self.window);
                 }
-                self.follow(target.as_ref());
             }
             Output::Hide { .. } => {
                 if let Ok(mut ui) = self.ui.try_borrow_mut()
@@ -453,7 +456,6 @@ impl Agent {
                 {
                     ui.hide();
                 }
-                self.follow(None);
             }
             Output::Watch(ws) => {
                 let Ok(mut watches) = self.watches.try_borrow_mut() else { return };
@@ -592,15 +594,6 @@ impl Agent {
         {
             ui.place(target.as_ref(), &self.window);
         }
-        self.follow(target.as_ref());
-    }
-
-    /// Fits the target watch to where the shown card's target is now (`None`: no target).
-    fn follow(&self, target: Option<&Element>) {
-        let Ok(mut follow) = self.follow.try_borrow_mut() else { return };
-        let Some(follow) = follow.as_mut() else { return };
-        let (w, h) = self.doc.document_element().map_or((0, 0), |r| (r.client_width(), r.client_height()));
-        follow.fit(target.map(|t| (t, page::rect(t))), f64::from(w), f64::from(h));
     }
 
     /// Registers every listener and the mutation observer.
@@ -641,12 +634,6 @@ impl Agent {
             })
             .collect();
         *self.listeners.borrow_mut() = ls;
-        let me = self.me.clone();
-        *self.follow.borrow_mut() = Some(Follow::new(move || {
-            if let Some(a) = me.upgrade() {
-                a.schedule_frame();
-            }
-        }));
 
         let a = self.clone();
         let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
@@ -826,9 +813,6 @@ impl Agent {
             && let Some((observer, _)) = o.take()
         {
             observer.disconnect();
-        }
-        if let Ok(mut f) = self.follow.try_borrow_mut() {
-            *f = None;
         }
         if let Ok(mut t) = self.timer.try_borrow_mut() {
             *t = None;

@@ -9,6 +9,7 @@ use waymark_core::markdown;
 use waymark_core::{ButtonView, StepView, Watch};
 use web_sys::{Document, Element, HtmlElement};
 
+use crate::follow::Follow;
 use crate::page;
 use crate::ui::Ui;
 
@@ -52,7 +53,7 @@ fn add(html_id: &str, style: &str) -> HtmlElement {
 #[wasm_bindgen_test]
 fn renders_in_an_open_shadow_root_as_text_never_html() {
     let window = web_sys::window().unwrap();
-    let mut ui = Ui::new(&doc()).unwrap();
+    let mut ui = Ui::new(&doc(), Follow::new(|| {})).unwrap();
     ui.show(view(StepKind::Modal, None, "Use **bold** and a < b <3"), None, &window);
     let c = card(ui.root());
     assert_eq!(c.get_attribute("role").as_deref(), Some("dialog"));
@@ -76,7 +77,7 @@ fn renders_in_an_open_shadow_root_as_text_never_html() {
 #[wasm_bindgen_test]
 fn the_layer_goes_on_the_page_with_the_first_card_and_back_if_the_page_removes_it() {
     let window = web_sys::window().unwrap();
-    let mut ui = Ui::new(&doc()).unwrap();
+    let mut ui = Ui::new(&doc(), Follow::new(|| {})).unwrap();
     assert!(!ui.root().is_connected(), "no layer on the page before a card");
     ui.show(view(StepKind::Modal, None, "Body"), None, &window);
     assert!(ui.root().is_connected());
@@ -96,7 +97,7 @@ fn host_css_does_not_reach_the_card() {
         "* { letter-spacing: 9px !important; font-family: serif !important; box-sizing: content-box !important } div { color: red !important }",
     ));
     doc().head().unwrap().append_child(&style).unwrap();
-    let mut ui = Ui::new(&doc()).unwrap();
+    let mut ui = Ui::new(&doc(), Follow::new(|| {})).unwrap();
     ui.show(view(StepKind::Modal, None, "Hello"), None, &window);
     let cs = window.get_computed_style(&card(ui.root())).unwrap().unwrap();
     assert_eq!(cs.get_property_value("letter-spacing").unwrap(), "normal");
@@ -111,7 +112,7 @@ fn host_css_does_not_reach_the_card() {
 fn an_anchored_card_sits_on_its_side_inside_the_viewport() {
     let window = web_sys::window().unwrap();
     let target = add("anchor-a", "position:fixed;left:20px;top:200px;width:120px;height:30px");
-    let mut ui = Ui::new(&doc()).unwrap();
+    let mut ui = Ui::new(&doc(), Follow::new(|| {})).unwrap();
     ui.show(view(StepKind::Tooltip, Some(1), "Below the target"), Some(&target), &window);
     let c = card(ui.root());
     assert_eq!(c.get_attribute("data-side").as_deref(), Some("bottom"));

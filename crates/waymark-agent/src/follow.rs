@@ -28,14 +28,10 @@ impl Follow {
         Self { callback: Closure::new(changed), moves: None, resizes: None, target: None, fitted: None }
     }
 
-    /// Watches `target`, now at `rect`, in a viewport of `width` × `height` (without its
-    /// scroll bars, as the intersection observer's root); `None` stops watching. Refitting
-    /// to the same element and rectangle does nothing.
-    pub(crate) fn fit(&mut self, target: Option<(&Element, Rect)>, width: f64, height: f64) {
-        let Some((el, rect)) = target else {
-            self.stop();
-            return;
-        };
+    /// Watches `el`, now at `rect`, in a viewport of `width` × `height` (without its scroll
+    /// bars, as the intersection observer's root). Watching the same element at the same
+    /// rectangle again does nothing.
+    pub(crate) fn watch(&mut self, el: &Element, rect: Rect, width: f64, height: f64) {
         let same = self.target.as_ref().is_some_and(|t| t.is_same_node(Some(el)));
         if same && self.fitted == Some(rect) {
             return;
@@ -122,12 +118,9 @@ mod tests {
     /// Fits `follow` to where `el` is now, waits for the observers' first reports, and
     /// returns how many calls there have been.
     async fn refit(follow: &mut Follow, el: &HtmlElement, calls: &Cell<u32>) -> u32 {
-        let root = web_sys::window().unwrap().document().unwrap().document_element().unwrap();
-        follow.fit(
-            Some((el, page::rect(el))),
-            f64::from(root.client_width()),
-            f64::from(root.client_height()),
-        );
+        let window = web_sys::window().unwrap();
+        let (width, height) = page::viewport(&window, &window.document().unwrap());
+        follow.watch(el, page::rect(el), width, height);
         sleep(100).await;
         calls.get()
     }
@@ -153,7 +146,7 @@ mod tests {
             assert!(calls.get() > before, "{what} is heard");
         }
         let before = refit(&mut follow, &el, &calls).await;
-        follow.fit(None, 0.0, 0.0);
+        follow.stop();
         style.set_property("left", "300px").unwrap();
         sleep(100).await;
         assert_eq!(calls.get(), before, "nothing is heard once stopped");

@@ -130,6 +130,21 @@ pub(crate) fn hits(el: &Element, w: &Watch) -> bool {
     })
 }
 
+/// The viewport's size without its scroll bars: what a card must fit in, and an
+/// intersection observer's root. The window's size counts the scroll bars; the root
+/// element's is the viewport's in standards mode, the document's in quirks mode (so the
+/// smaller of the two).
+pub(crate) fn viewport(window: &web_sys::Window, doc: &Document) -> (f64, f64) {
+    let size = |v: Result<JsValue, JsValue>, fallback| v.ok().and_then(|v| v.as_f64()).unwrap_or(fallback);
+    let (w, h) = (size(window.inner_width(), 1024.0), size(window.inner_height(), 768.0));
+    match doc.document_element() {
+        Some(r) if r.client_width() > 0 && r.client_height() > 0 => {
+            (w.min(f64::from(r.client_width())), h.min(f64::from(r.client_height())))
+        }
+        _ => (w, h),
+    }
+}
+
 /// The viewport rectangle of an element.
 pub(crate) fn rect(el: &Element) -> Rect {
     let r = el.get_bounding_client_rect();

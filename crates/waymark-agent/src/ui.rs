@@ -9,6 +9,7 @@ use waymark_core::placement::{Side, place};
 use waymark_core::{Rect, StepView};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode, Window};
 
+use crate::follow::Follow;
 use crate::page;
 
 const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.css"));
@@ -20,6 +21,8 @@ pub(crate) struct Ui {
     layer: Element,
     shown: Option<Shown>,
     restore_focus: Option<HtmlElement>,
+    /// Hears the shown card's target move, wherever the page moves it.
+    follow: Follow,
 }
 
 struct Shown {
@@ -43,7 +46,7 @@ impl Ui {
     /// Builds `<div id="waymark-root">` and its shadow root. It goes in at the end of
     /// `<body>` with the first card: until then the page's layout stays clean, so reading
     /// the targets' rectangles costs no layout.
-    pub(crate) fn new(doc: &Document) -> Option<Self> {
+    pub(crate) fn new(doc: &Document, follow: Follow) -> Option<Self> {
         doc.body()?;
         let root = doc.create_element("div").ok()?;
         root.set_id("waymark-root");
@@ -61,7 +64,7 @@ impl Ui {
         layer.set_class_name("wm-layer");
         shadow.append_child(&style).ok()?;
         shadow.append_child(&layer).ok()?;
-        Some(Self { doc: doc.clone(), root, layer, shown: None, restore_focus: None })
+        Some(Self { doc: doc.clone(), root, layer, shown: None, restore_focus: None, follow })
     }
 
     /// The host element, to tell the agent's own clicks and mutations from the page's.
@@ -113,6 +116,7 @@ impl Ui {
 
     /// Removes the shown step and gives focus back where it was.
     pub(crate) fn hide(&mut self) {
+        self.follow.stop();
         if let Some(s) = self.shown.take() {
             s.card.remove();
             for e in s.extras {
@@ -146,6 +150,7 @@ impl Ui {
     /// Positions the card (and its spotlight or marker) against the target's current rect.
     pub(crate) fn place(&mut self, target: Option<&Element>, window: &Window) {
         let Some(s) = &mut self.shown else { return };
+        let first = s.placed.is_none();
         // The layer goes on the page with the first card, and back on it (within a frame)
         // where the page removed it, say by rendering its body anew.
         if !self.root.is_connected()
@@ -153,8 +158,7 @@ impl Ui {
         {
             let _ = body.append_child(&self.root);
         }
-        let vw = window.inner_width().ok().and_then(|v| v.as_f64()).unwrap_or(1024.0);
-        let vh = window.inner_height().ok().and_then(|v| v.as_f64()).unwrap_or(768.0);
+        let (vw, vh) = page::viewport(window, &self.doc);
         let (cw, ch) = (s.card.offset_width(), s.card.offset_height());
         let key = (target.filter(|_| s.view.anchor.is_some()).map(page::rect), cw, ch, vw, vh);
         if s.placed == Some(key) {
@@ -178,8 +182,10 @@ impl Ui {
             set_attr(&s.card, "data-side", "top");
             return;
         }
+        // The target is brought into view when its step shows, never after: the user may
+        // scroll away from it, and the card goes along with it.
         let anchor = target.filter(|_| s.view.anchor.is_some()).zip(key.0).map(|(t, r)| {
-            if r.y + r.height < inset || r.y > vh {
+            if first && (r.y + r.height < inset || r.y > vh) {
                 let opts = web_sys::ScrollIntoViewOptions::new();
                 opts.set_block(web_sys::ScrollLogicalPosition::Center);
                 t.scroll_into_view_with_scroll_into_view_options(&opts);
@@ -188,6 +194,11 @@ impl Ui {
                 r
             }
         });
+        // The target is watched where it was placed against; re-placed, it is watched anew.
+        match target.zip(anchor) {
+            Some((t, r)) => self.follow.watch(t, r, vw, vh),
+            None => self.follow.stop(),
+        }
         for e in &s.extras {
             if let (Some(r), Ok(h)) = (anchor, e.clone().dyn_into::<HtmlElement>()) {
                 let st = h.style();

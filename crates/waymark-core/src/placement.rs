@@ -76,14 +76,18 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
     // into the agent's wasm. `max` then `min` never panics; `lo` wins when `hi < lo`.
     let clamp = |v: f64, lo: f64, hi: f64| v.min(hi).max(lo);
     let (cx, cy) = (target.x + target.width / 2.0, target.y + target.height / 2.0);
+    // Shifted along the edge into the view, but never out of line with the target: one that
+    // left the view (scrolled away) takes its card along instead of leaving it at the edge.
     let (x, y) = match side {
         Side::Top | Side::Bottom => {
             let x = clamp(cx - card_w / 2.0, view.x + MARGIN, view.x + view.width - card_w - MARGIN);
+            let x = clamp(x, target.x - card_w + ARROW_PAD, target.x + target.width - ARROW_PAD);
             let y = if side == Side::Top { target.y - GAP - card_h } else { target.y + target.height + GAP };
             (x, y)
         }
         Side::Left | Side::Right => {
             let y = clamp(cy - card_h / 2.0, view.y + MARGIN, view.y + view.height - card_h - MARGIN);
+            let y = clamp(y, target.y - card_h + ARROW_PAD, target.y + target.height - ARROW_PAD);
             let x = if side == Side::Left { target.x - GAP - card_w } else { target.x + target.width + GAP };
             (x, y)
         }
@@ -128,6 +132,19 @@ mod tests {
         assert_eq!(p.x, MARGIN);
         assert!(p.x + 300.0 <= VIEW.width);
         assert_eq!(p.arrow, ARROW_PAD);
+    }
+
+    #[test]
+    fn a_target_out_of_view_takes_its_card_along() {
+        // Scrolled far above the view: the card stays in line with it, off screen too.
+        let target = r(600.0, -900.0, 100.0, 40.0);
+        let p = place(target, 300.0, 150.0, VIEW, Placement::Left);
+        assert_eq!(p.side, Side::Left);
+        assert!(p.y < target.y + target.height && p.y + 150.0 > target.y, "{p:?}");
+        assert!(p.arrow >= ARROW_PAD && p.arrow <= 150.0 - ARROW_PAD);
+        let target = r(-700.0, 300.0, 100.0, 40.0);
+        let p = place(target, 300.0, 150.0, VIEW, Placement::Bottom);
+        assert!(p.x < target.x + target.width && p.x + 300.0 > target.x, "{p:?}");
     }
 
     #[test]
