@@ -224,9 +224,10 @@ impl Agent {
                         Ok(body) => when_settled(&body, Box::new(move |v| a.feed_arrived(v))),
                         Err(e) => a.feed_arrived(e),
                     },
-                    Ok(r) => {
-                        a.feed_arrived(JsValue::from_str(&("HTTP ".to_string() + &r.status().to_string())))
-                    }
+                    // The status printed as a u64: a u16 would bring a printer of its own.
+                    Ok(r) => a.feed_arrived(JsValue::from_str(
+                        &("HTTP ".to_string() + &u64::from(r.status()).to_string()),
+                    )),
                     Err(e) => a.feed_arrived(e),
                 }),
             ),
