@@ -411,6 +411,11 @@ impl Harness {
         self.press(Key::Escape).await
     }
 
+    /// Presses Enter.
+    pub async fn press_enter(&self) -> Result<()> {
+        self.press(Key::Enter).await
+    }
+
     /// Types `text` into the page element `selector` (waited for).
     pub async fn type_into(&self, selector: &str, text: &str) -> Result<()> {
         self.wait_element(selector).await?;

@@ -38,3 +38,26 @@ async fn a_banner_leads_to_a_hotspot_that_opens_its_card() -> anyhow::Result<()>
     h.wait_no_card("the guide to end").await?;
     h.finish().await
 }
+
+/// A keyboard user reaches the hotspot with Tab and opens its card with Enter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyboard_user_opens_a_hotspot_with_enter() -> anyhow::Result<()> {
+    let h = Harness::start(Setup::demo()).await?;
+    h.as_user("dan").await?;
+    h.open("/app").await?;
+    h.wait_card("announce-reports", "banner").await?;
+    h.click_card_button("next").await?;
+    h.wait_for("the hotspot marker", async || Ok(h.overlay().await?.hotspot)).await?;
+    let name: String = h
+        .js_as(
+            "const marker = document.getElementById('waymark-root').shadowRoot.querySelector('.wm-hotspot');
+             marker.focus();
+             return marker.matches(':focus') ? marker.getAttribute('aria-label') : 'not focusable';",
+            vec![],
+        )
+        .await?;
+    assert_eq!(name, "Reports", "the marker takes focus and is named by its step's title");
+    h.press_enter().await?;
+    h.wait_card("announce-reports", "where").await?;
+    h.finish().await
+}

@@ -96,14 +96,14 @@ impl Ui {
                 self.restore_focus = Some(active);
             }
         }
+        // A real button: keyboard users reach it with Tab and open it with Enter or Space.
         if view.kind == StepKind::Hotspot
-            && let Some(marker) = self.div("wm-hotspot")
+            && let Some(marker) = self.el("button", "wm-hotspot", None)
         {
-            let _ = marker.set_attribute("role", "button");
-            let _ = marker.set_attribute("tabindex", "0");
+            let _ = marker.set_attribute("type", "button");
             let _ = marker.set_attribute("aria-label", &view.title);
             let _ = self.layer.append_child(&marker);
-            extras.push(marker);
+            extras.push(marker.into());
             let _ = card.set_attribute("hidden", "");
         }
         let _ = self.layer.append_child(&card);
