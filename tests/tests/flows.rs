@@ -25,6 +25,13 @@ pub(crate) async fn to_new_project(h: &Harness) -> Result<Card> {
     h.wait_card("first-project", "new-project").await
 }
 
+/// Alice's onboarding from the dashboard to the tooltip on "New project".
+pub(crate) async fn alice_at_new_project(h: &Harness) -> Result<Card> {
+    alice_welcomed(h).await?;
+    to_open_projects(h).await?;
+    to_new_project(h).await
+}
+
 /// From the "New project" tooltip, a click on the button: the form and its name field.
 pub(crate) async fn to_name_it(h: &Harness) -> Result<Card> {
     h.click("#btn-new-project").await?;

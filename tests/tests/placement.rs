@@ -46,9 +46,7 @@ async fn tooltip_sits_next_to_its_target_on_its_side_inside_the_viewport() -> an
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_follows_its_target_wherever_the_page_moves_it() -> anyhow::Result<()> {
     let h = Harness::start(Setup::demo()).await?;
-    flows::alice_welcomed(&h).await?;
-    flows::to_open_projects(&h).await?;
-    flows::to_new_project(&h).await?;
+    flows::alice_at_new_project(&h).await?;
     let before = h.rect("#btn-new-project").await?.expect("#btn-new-project");
     h.js(
         "const s = document.createElement('style');
@@ -82,9 +80,7 @@ async fn a_card_follows_its_target_wherever_the_page_moves_it() -> anyhow::Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrolling_away_from_a_target_is_never_undone() -> anyhow::Result<()> {
     let h = Harness::start(Setup::demo()).await?;
-    flows::alice_welcomed(&h).await?;
-    flows::to_open_projects(&h).await?;
-    flows::to_new_project(&h).await?;
+    flows::alice_at_new_project(&h).await?;
     h.js(
         "const tall = document.createElement('div');
          tall.style.height = '4000px';
