@@ -1,6 +1,7 @@
 //! Cards go where their step says, next to their target, inside the viewport.
 
-use waymark_e2e::{Harness, Setup};
+use serde_json::json;
+use waymark_e2e::{Harness, Rect, Setup, TempTree};
 
 use crate::flows;
 
@@ -107,5 +108,44 @@ async fn scrolling_away_from_a_target_is_never_undone() -> anyhow::Result<()> {
         c.rect.check_beside(&target, "left", 32.0).is_ok()
     })
     .await?;
+    h.finish().await
+}
+
+/// A step whose text is longer than the screen is tall: the card stays inside the
+/// viewport, its text scrolls, and its buttons stay on screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_longer_than_the_screen_scrolls_its_text_and_keeps_its_buttons_in_view() -> anyhow::Result<()>
+{
+    let guides = TempTree::example_guides()?;
+    let body: String = (1..=60).map(|i| format!("Paragraph {i} of a long explanation.\n\n")).collect();
+    guides.write(
+        "long.json",
+        flows::guide(
+            "long",
+            0,
+            json!([{ "prefix": "/" }]),
+            json!({ "on": "manual" }),
+            "always",
+            json!({ "kind": "modal", "body": { "en": body } }),
+        ),
+    )?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.js("window.waymark.start('long');", vec![]).await?;
+    let card = h.wait_card("long", "only").await?;
+    let (vw, vh) = h.viewport().await?;
+    assert!(card.rect.inside(vw, vh), "{:?} outside {vw}x{vh}", card.rect);
+    let (button, scrolls): (Rect, bool) = h
+        .js_as(
+            "const card = document.getElementById('waymark-root').shadowRoot.querySelector('.wm-card');
+             const b = card.querySelector('button[data-action]').getBoundingClientRect();
+             const body = card.querySelector('.wm-body');
+             return [{ x: b.left, y: b.top, width: b.width, height: b.height }, body.scrollHeight > body.clientHeight];",
+            vec![],
+        )
+        .await?;
+    assert!(button.inside(vw, vh), "the button {button:?} is off screen ({vw}x{vh})");
+    assert!(scrolls, "the text scrolls inside the card");
     h.finish().await
 }
