@@ -87,3 +87,39 @@ async fn hidden_target_revealed(extra_css: &str) -> anyhow::Result<()> {
     card.rect.check_beside(&target, "bottom", 32.0).map_err(anyhow::Error::msg)?;
     h.finish().await
 }
+
+/// The app renders the target twice, the first copy hidden (a mobile menu before the
+/// desktop one): the card goes to the copy the user sees, and does not wait for the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_rendered_twice_anchors_to_the_copy_that_can_be_seen() -> anyhow::Result<()> {
+    let guides = TempTree::example_guides()?;
+    guides.write(
+        "twice-tip.json",
+        flows::guide(
+            "twice-tip",
+            40,
+            json!([{ "prefix": "/app" }]),
+            json!({ "on": "page_load" }),
+            "always",
+            json!({ "target": { "selector": ".export-link" }, "placement": "bottom" }),
+        ),
+    )?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.wait_element("#welcome-title").await?;
+    h.js(
+        "const mobile = document.createElement('nav');
+         mobile.style.display = 'none';
+         mobile.innerHTML = '<a class=\"export-link\" href=\"#export\">Export</a>';
+         const desktop = document.createElement('nav');
+         desktop.innerHTML = '<a class=\"export-link\" id=\"desktop-export\" href=\"#export\">Export</a>';
+         document.querySelector('main').prepend(mobile, desktop);",
+        vec![],
+    )
+    .await?;
+    let card = h.wait_card("twice-tip", "only").await?;
+    let target = h.rect("#desktop-export").await?.expect("#desktop-export");
+    card.rect.check_beside(&target, "bottom", 32.0).map_err(anyhow::Error::msg)?;
+    h.finish().await
+}

@@ -172,13 +172,38 @@ fn css_visible(el: &Element) -> bool {
     el.unchecked_ref::<Checked>().check_visibility(&options).unwrap_or(true)
 }
 
+/// Whether `el`, at `r`, can be seen: it has a box and CSS shows it.
+fn shows(el: &Element, r: &Rect) -> bool {
+    (r.width > 0.0 || r.height > 0.0) && css_visible(el)
+}
+
+/// The element a watch stands for: its first match `el` (found by selector `k`, 0 for the
+/// selector and then the fallbacks), or where that one cannot be seen, the first match
+/// that can. Apps often render a control twice, one copy hidden (a mobile menu before the
+/// desktop one): the card goes to the copy the user sees.
+pub(crate) fn seen(doc: &Document, w: &Watch, k: usize, el: &Element) -> Element {
+    if shows(el, &rect(el)) {
+        return el.clone();
+    }
+    let needle = w.text.as_deref().map(needle);
+    std::iter::once(&w.selector)
+        .chain(&w.fallbacks)
+        .nth(k)
+        .and_then(|sel| doc.query_selector_all(sel).ok())
+        .and_then(|all| {
+            (0..all.length())
+                .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
+                .find(|e| needle.as_ref().is_none_or(|n| has_text(e, n)) && shows(e, &rect(e)))
+        })
+        .unwrap_or_else(|| el.clone())
+}
+
 /// What the engine is told about a watch whose element is `el`.
 pub(crate) fn fact(watch: WatchId, el: Option<&Element>) -> Fact {
     match el {
         Some(el) => {
             let r = rect(el);
-            let visible = (r.width > 0.0 || r.height > 0.0) && css_visible(el);
-            Fact { watch, present: true, visible, rect: Some(r) }
+            Fact { watch, present: true, visible: shows(el, &r), rect: Some(r) }
         }
         None => Fact { watch, present: false, visible: false, rect: None },
     }

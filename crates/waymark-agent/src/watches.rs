@@ -248,7 +248,7 @@ impl Watches {
             .collect();
         (self.attrs, self.local, self.local_text) = (attrs, local, local_text);
         self.resend = false;
-        self.answers(true)
+        self.answers(doc, true)
     }
 
     /// The watches, for clicks and input.
@@ -293,10 +293,12 @@ impl Watches {
     /// The element a watch describes now.
     pub(crate) fn element(&self, doc: &Document, id: WatchId) -> Option<Element> {
         let t = self.list.iter().find(|t| t.watch.id == id)?;
-        if self.pending == 0 && !self.overflow && t.scope != Scope::Volatile {
-            return t.hit.as_ref().map(|(_, el)| el.clone());
-        }
-        page::find(doc, &t.watch).map(|(_, el)| el)
+        let hit = if self.pending == 0 && !self.overflow && t.scope != Scope::Volatile {
+            t.hit.clone()
+        } else {
+            page::find(doc, &t.watch)
+        };
+        hit.map(|(k, el)| page::seen(doc, &t.watch, k, &el))
     }
 
     /// Looks at the page changes since the last evaluation and returns the facts that
@@ -321,13 +323,14 @@ impl Watches {
             }
         }
         let all = std::mem::take(&mut self.resend);
-        self.answers(all)
+        self.answers(doc, all)
     }
 
-    fn answers(&mut self, all: bool) -> Vec<Fact> {
+    fn answers(&mut self, doc: &Document, all: bool) -> Vec<Fact> {
         let mut out = Vec::new();
         for t in &mut self.list {
-            let fact = page::fact(t.watch.id, t.hit.as_ref().map(|(_, el)| el));
+            let seen = t.hit.as_ref().map(|(k, el)| page::seen(doc, &t.watch, *k, el));
+            let fact = page::fact(t.watch.id, seen.as_ref());
             if all || t.sent.as_ref() != Some(&fact) {
                 out.push(fact.clone());
                 t.sent = Some(fact);
@@ -517,6 +520,16 @@ mod tests {
         assert_eq!(visible(&facts, 1), Some(true), "revealed: {facts:?}");
         drop(page);
         style.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn a_target_rendered_twice_stands_for_the_copy_that_can_be_seen() {
+        let page = Page::new(
+            r#"<div style="display:none"><a class="wm-t-twice">A</a></div><a class="wm-t-twice" id="wm-t-seen">B</a>"#,
+            vec![watch(1, ".wm-t-twice", &[], None)],
+        );
+        let el = page.watches.element(&doc(), 1).unwrap();
+        assert_eq!(el.id(), "wm-t-seen", "the hidden first match gives way");
     }
 
     #[wasm_bindgen_test]
