@@ -149,3 +149,37 @@ async fn a_card_longer_than_the_screen_scrolls_its_text_and_keeps_its_buttons_in
     assert!(scrolls, "the text scrolls inside the card");
     h.finish().await
 }
+
+/// A target taller than the screen (a long panel) leaves no room beside it: the card
+/// shows over it, inside the viewport, instead of off screen below it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_taller_than_the_screen_gets_its_card_on_screen() -> anyhow::Result<()> {
+    let guides = TempTree::example_guides()?;
+    guides.write(
+        "tall.json",
+        flows::guide(
+            "tall",
+            40,
+            json!([{ "prefix": "/app" }]),
+            json!({ "on": "page_load" }),
+            "always",
+            json!({ "target": { "selector": "#tall-panel" }, "placement": "bottom" }),
+        ),
+    )?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.wait_element("#welcome-title").await?;
+    h.js(
+        "const panel = document.createElement('section');
+         panel.id = 'tall-panel';
+         panel.style.height = '3000px';
+         document.querySelector('main').prepend(panel);",
+        vec![],
+    )
+    .await?;
+    let card = h.wait_card("tall", "only").await?;
+    let (vw, vh) = h.viewport().await?;
+    assert!(card.rect.inside(vw, vh), "{:?} outside {vw}x{vh}", card.rect);
+    h.finish().await
+}

@@ -78,18 +78,22 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
     let (cx, cy) = (target.x + target.width / 2.0, target.y + target.height / 2.0);
     // Shifted along the edge into the view, but never out of line with the target: one that
     // left the view (scrolled away) takes its card along instead of leaving it at the edge.
+    // A target that leaves no room on any side (bigger than the view) gets its card over
+    // itself, inside the view, while part of it is in view.
     let (x, y) = match side {
         Side::Top | Side::Bottom => {
             let x = clamp(cx - card_w / 2.0, view.x + MARGIN, view.x + view.width - card_w - MARGIN);
             let x = clamp(x, target.x - card_w + ARROW_PAD, target.x + target.width - ARROW_PAD);
             let y = if side == Side::Top { target.y - GAP - card_h } else { target.y + target.height + GAP };
-            (x, y)
+            let in_view = target.y < view.y + view.height && target.y + target.height > view.y;
+            (x, if in_view { clamp(y, view.y + MARGIN, view.y + view.height - card_h - MARGIN) } else { y })
         }
         Side::Left | Side::Right => {
             let y = clamp(cy - card_h / 2.0, view.y + MARGIN, view.y + view.height - card_h - MARGIN);
             let y = clamp(y, target.y - card_h + ARROW_PAD, target.y + target.height - ARROW_PAD);
             let x = if side == Side::Left { target.x - GAP - card_w } else { target.x + target.width + GAP };
-            (x, y)
+            let in_view = target.x < view.x + view.width && target.x + target.width > view.x;
+            (if in_view { clamp(x, view.x + MARGIN, view.x + view.width - card_w - MARGIN) } else { x }, y)
         }
     };
     let arrow = match side {
@@ -145,6 +149,16 @@ mod tests {
         let target = r(-700.0, 300.0, 100.0, 40.0);
         let p = place(target, 300.0, 150.0, VIEW, Placement::Bottom);
         assert!(p.x < target.x + target.width && p.x + 300.0 > target.x, "{p:?}");
+    }
+
+    #[test]
+    fn a_target_bigger_than_the_view_gets_its_card_over_itself_in_view() {
+        let target = r(100.0, 0.0, 800.0, 2000.0);
+        for preferred in [Placement::Bottom, Placement::Top, Placement::Auto, Placement::Right] {
+            let p = place(target, 300.0, 150.0, VIEW, preferred);
+            assert!(p.y >= VIEW.y && p.y + 150.0 <= VIEW.y + VIEW.height, "{preferred:?}: {p:?}");
+            assert!(p.x >= VIEW.x && p.x + 300.0 <= VIEW.x + VIEW.width, "{preferred:?}: {p:?}");
+        }
     }
 
     #[test]
