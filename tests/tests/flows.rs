@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use serde_json::{Value, json};
-use waymark_e2e::{Card, Harness};
+use waymark_e2e::{Card, Harness, Setup, TempTree};
 
 /// Alice (owner at acme, trial, no projects) opens the dashboard: `first-project` greets
 /// her with its welcome modal.
@@ -63,6 +63,20 @@ pub(crate) fn guide(
         "steps": [step],
     })
     .to_string()
+}
+
+/// Carol (no onboarding of her own) on the dashboard, with the example guides and `id`:
+/// a tooltip below `selector` on every `/app` page load, for a target the test then adds.
+pub(crate) async fn carol_with_tooltip_on(id: &str, selector: &str) -> Result<Harness> {
+    let guides = TempTree::example_guides()?;
+    let step = json!({ "target": { "selector": selector }, "placement": "bottom" });
+    let tip = guide(id, 40, json!([{ "prefix": "/app" }]), json!({ "on": "page_load" }), "always", step);
+    guides.write(&format!("{id}.json"), tip)?;
+    let h = Harness::start(Setup::demo().guides(guides)).await?;
+    h.as_user("carol").await?;
+    h.open("/app").await?;
+    h.wait_element("#welcome-title").await?;
+    Ok(h)
 }
 
 /// A modal guide shown on every `/app` page load (`frequency: always`).

@@ -1,7 +1,7 @@
 //! A step whose target is rendered late waits for it, then anchors to it.
 
 use serde_json::json;
-use waymark_e2e::{Harness, Setup, TempTree};
+use waymark_e2e::{Harness, Setup};
 
 use crate::flows;
 
@@ -52,22 +52,7 @@ async fn a_hidden_target_waits_until_a_transition_reveals_it() -> anyhow::Result
 }
 
 async fn hidden_target_revealed(extra_css: &str) -> anyhow::Result<()> {
-    let guides = TempTree::example_guides()?;
-    guides.write(
-        "menu-tip.json",
-        flows::guide(
-            "menu-tip",
-            40,
-            json!([{ "prefix": "/app" }]),
-            json!({ "on": "page_load" }),
-            "always",
-            json!({ "target": { "selector": "#menu-export" }, "placement": "bottom" }),
-        ),
-    )?;
-    let h = Harness::start(Setup::demo().guides(guides)).await?;
-    h.as_user("carol").await?;
-    h.open("/app").await?;
-    h.wait_element("#welcome-title").await?;
+    let h = flows::carol_with_tooltip_on("menu-tip", "#menu-export").await?;
     h.js(
         "const s = document.createElement('style');
          s.textContent = '.menu { visibility: hidden } .menu.open { visibility: visible } ' + arguments[0];
@@ -92,22 +77,7 @@ async fn hidden_target_revealed(extra_css: &str) -> anyhow::Result<()> {
 /// desktop one): the card goes to the copy the user sees, and does not wait for the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_rendered_twice_anchors_to_the_copy_that_can_be_seen() -> anyhow::Result<()> {
-    let guides = TempTree::example_guides()?;
-    guides.write(
-        "twice-tip.json",
-        flows::guide(
-            "twice-tip",
-            40,
-            json!([{ "prefix": "/app" }]),
-            json!({ "on": "page_load" }),
-            "always",
-            json!({ "target": { "selector": ".export-link" }, "placement": "bottom" }),
-        ),
-    )?;
-    let h = Harness::start(Setup::demo().guides(guides)).await?;
-    h.as_user("carol").await?;
-    h.open("/app").await?;
-    h.wait_element("#welcome-title").await?;
+    let h = flows::carol_with_tooltip_on("twice-tip", ".export-link").await?;
     h.js(
         "const mobile = document.createElement('nav');
          mobile.style.display = 'none';

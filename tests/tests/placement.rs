@@ -154,22 +154,7 @@ async fn a_card_longer_than_the_screen_scrolls_its_text_and_keeps_its_buttons_in
 /// shows over it, inside the viewport, instead of off screen below it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_taller_than_the_screen_gets_its_card_on_screen() -> anyhow::Result<()> {
-    let guides = TempTree::example_guides()?;
-    guides.write(
-        "tall.json",
-        flows::guide(
-            "tall",
-            40,
-            json!([{ "prefix": "/app" }]),
-            json!({ "on": "page_load" }),
-            "always",
-            json!({ "target": { "selector": "#tall-panel" }, "placement": "bottom" }),
-        ),
-    )?;
-    let h = Harness::start(Setup::demo().guides(guides)).await?;
-    h.as_user("carol").await?;
-    h.open("/app").await?;
-    h.wait_element("#welcome-title").await?;
+    let h = flows::carol_with_tooltip_on("tall", "#tall-panel").await?;
     h.js(
         "const panel = document.createElement('section');
          panel.id = 'tall-panel';
