@@ -41,7 +41,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -364,6 +364,22 @@ impl Harness {
             })
             .await?;
         el.click().await.with_context(|| format!("cannot click `{selector}`"))
+    }
+
+    /// Moves the mouse over the page element `selector` (waited for), as a user hovering it.
+    pub async fn hover(&self, selector: &str) -> Result<()> {
+        let element = self
+            .wait_for(&format!("`{selector}` to hover"), async || {
+                Ok(self.client().find(Locator::Css(selector)).await.ok())
+            })
+            .await?;
+        let mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        self.client().perform_actions(mouse).await.with_context(|| format!("cannot hover `{selector}`"))
     }
 
     /// The first element matching `selector` inside the agent's shadow root, waited for.

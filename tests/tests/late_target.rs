@@ -93,3 +93,30 @@ async fn a_target_rendered_twice_anchors_to_the_copy_that_can_be_seen() -> anyho
     card.rect.check_beside(&target, "bottom", 32.0).map_err(anyhow::Error::msg)?;
     h.finish().await
 }
+
+/// A menu that CSS alone opens on hover (no script, no mutation, no transition): the card
+/// on its item shows while the user holds the menu open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_in_a_menu_opened_by_hover_shows_its_card() -> anyhow::Result<()> {
+    let h = flows::carol_with_tooltip_on("hover-tip", "#hover-export").await?;
+    h.js(
+        "const s = document.createElement('style');
+         s.textContent = '.hover-menu .items { display: none } .hover-menu:hover .items { display: block } '
+           + '.hover-menu, .hover-menu * { transition: none !important }';
+         document.head.appendChild(s);
+         const menu = document.createElement('div');
+         menu.className = 'hover-menu';
+         menu.innerHTML = '<button type=\"button\" id=\"hover-open\">File</button>'
+           + '<div class=\"items\"><button type=\"button\" id=\"hover-export\">Export</button></div>';
+         document.querySelector('main').prepend(menu);",
+        vec![],
+    )
+    .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(h.card().await?.is_none(), "no card while the menu is closed");
+    h.hover("#hover-open").await?;
+    let card = h.wait_card("hover-tip", "only").await?;
+    let target = h.rect("#hover-export").await?.expect("#hover-export");
+    card.rect.check_beside(&target, "bottom", 32.0).map_err(anyhow::Error::msg)?;
+    h.finish().await
+}

@@ -74,6 +74,9 @@ enum On {
     /// A transition or animation of the page ended: targets may have moved, shown or
     /// hidden with no mutation after the one that started it.
     Settled,
+    /// The pointer or the focus entered an element: CSS alone (`:hover`, `:focus-within`)
+    /// may have revealed a target.
+    Entered,
     /// An SPA navigation.
     Navigated,
     Visibility,
@@ -617,6 +620,8 @@ impl Agent {
             (win, "resize", passive, On::Moved),
             (doc, "transitionend", passive, On::Settled),
             (doc, "animationend", passive, On::Settled),
+            (doc, "pointerover", passive, On::Entered),
+            (doc, "focusin", passive, On::Entered),
             (win, "popstate", bubble, On::Navigated),
             (win, "hashchange", bubble, On::Navigated),
             (win, "waymark:navigate", bubble, On::Navigated),
@@ -678,6 +683,12 @@ impl Agent {
                 self.schedule_frame();
             }
             On::Navigated | On::Settled => self.schedule_frame(),
+            // Looked at only while some target waits to be seen: pointers move a lot.
+            On::Entered => {
+                if self.watches.try_borrow().is_ok_and(|w| w.awaits_sight()) {
+                    self.schedule_frame();
+                }
+            }
             On::Visibility => {
                 // Hidden: send what is queued while the page can still send.
                 if self.doc.hidden()

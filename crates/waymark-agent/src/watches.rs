@@ -251,6 +251,12 @@ impl Watches {
         self.answers(doc, true)
     }
 
+    /// Whether a watched element is on the page but cannot be seen, as the engine was
+    /// last told: hovering or focusing may reveal it with no change the observer reports.
+    pub(crate) fn awaits_sight(&self) -> bool {
+        self.list.iter().any(|t| t.sent.as_ref().is_some_and(|f| f.present && !f.visible))
+    }
+
     /// The watches, for clicks and input.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Watch> {
         self.list.iter().map(|t| &t.watch)
@@ -510,6 +516,7 @@ mod tests {
         );
         let hidden = page::fact(1, Some(&page.el("#wm-t-item")));
         assert!(hidden.present && !hidden.visible, "{hidden:?}");
+        assert!(page.watches.awaits_sight(), "a hover or a focus is worth a look");
         assert_eq!(page.frame(), [], "nothing changed yet");
         page.el(".wm-t-menu").class_list().add_1("open").unwrap();
         // Apps reveal with a class: the observer reports it whatever the selectors read.
@@ -518,6 +525,7 @@ mod tests {
         page.watches.record(records);
         let facts = page.watches.facts(&doc());
         assert_eq!(visible(&facts, 1), Some(true), "revealed: {facts:?}");
+        assert!(!page.watches.awaits_sight());
         drop(page);
         style.remove();
     }
