@@ -88,11 +88,16 @@ impl PatternCompiler for BrowserRegExp {
     }
 }
 
+/// A watch's selector, then its fallbacks, in the order they are tried.
+pub(crate) fn selectors(w: &Watch) -> impl Iterator<Item = &String> {
+    std::iter::once(&w.selector).chain(&w.fallbacks)
+}
+
 /// The element a watch describes and which selector found it (0: the selector, then
 /// the fallbacks in order), filtered by text.
 pub(crate) fn find(doc: &Document, w: &Watch) -> Option<(usize, Element)> {
     let needle = w.text.as_deref().map(needle);
-    std::iter::once(&w.selector).chain(&w.fallbacks).enumerate().find_map(|(i, sel)| {
+    selectors(w).enumerate().find_map(|(i, sel)| {
         let el = match &needle {
             None => doc.query_selector(sel).ok().flatten(),
             Some(needle) => {
@@ -122,7 +127,7 @@ fn has_text(el: &Element, needle: &str) -> bool {
 
 /// Whether `el` is, or is inside, the element the watch describes.
 pub(crate) fn hits(el: &Element, w: &Watch) -> bool {
-    std::iter::once(&w.selector).chain(&w.fallbacks).any(|sel| {
+    selectors(w).any(|sel| {
         el.closest(sel)
             .ok()
             .flatten()
@@ -172,39 +177,47 @@ fn css_visible(el: &Element) -> bool {
     el.unchecked_ref::<Checked>().check_visibility(&options).unwrap_or(true)
 }
 
-/// Whether `el`, at `r`, can be seen: it has a box and CSS shows it.
-fn shows(el: &Element, r: &Rect) -> bool {
-    (r.width > 0.0 || r.height > 0.0) && css_visible(el)
+/// A watched element as the engine is told of it: where it is and whether it can be seen
+/// (it has a box and CSS shows it).
+pub(crate) struct Sighting {
+    pub(crate) el: Element,
+    rect: Rect,
+    visible: bool,
+}
+
+fn sight(el: Element) -> Sighting {
+    let rect = rect(&el);
+    let visible = (rect.width > 0.0 || rect.height > 0.0) && css_visible(&el);
+    Sighting { el, rect, visible }
 }
 
 /// The element a watch stands for: its first match `el` (found by selector `k`, 0 for the
 /// selector and then the fallbacks), or where that one cannot be seen, the first match
 /// that can. Apps often render a control twice, one copy hidden (a mobile menu before the
 /// desktop one): the card goes to the copy the user sees.
-pub(crate) fn seen(doc: &Document, w: &Watch, k: usize, el: &Element) -> Element {
-    if shows(el, &rect(el)) {
-        return el.clone();
+pub(crate) fn seen(doc: &Document, w: &Watch, k: usize, el: &Element) -> Sighting {
+    let first = sight(el.clone());
+    if first.visible {
+        return first;
     }
     let needle = w.text.as_deref().map(needle);
-    std::iter::once(&w.selector)
-        .chain(&w.fallbacks)
+    selectors(w)
         .nth(k)
         .and_then(|sel| doc.query_selector_all(sel).ok())
         .and_then(|all| {
-            (0..all.length())
-                .filter_map(|i| all.item(i)?.dyn_into::<Element>().ok())
-                .find(|e| needle.as_ref().is_none_or(|n| has_text(e, n)) && shows(e, &rect(e)))
+            (0..all.length()).find_map(|i| {
+                let e = all.item(i)?.dyn_into::<Element>().ok()?;
+                let s = needle.as_ref().is_none_or(|n| has_text(&e, n)).then(|| sight(e))?;
+                s.visible.then_some(s)
+            })
         })
-        .unwrap_or_else(|| el.clone())
+        .unwrap_or(first)
 }
 
-/// What the engine is told about a watch whose element is `el`.
-pub(crate) fn fact(watch: WatchId, el: Option<&Element>) -> Fact {
-    match el {
-        Some(el) => {
-            let r = rect(el);
-            Fact { watch, present: true, visible: shows(el, &r), rect: Some(r) }
-        }
+/// What the engine is told about a watch whose element is `seen`.
+pub(crate) fn fact(watch: WatchId, seen: Option<&Sighting>) -> Fact {
+    match seen {
+        Some(s) => Fact { watch, present: true, visible: s.visible, rect: Some(s.rect) },
         None => Fact { watch, present: false, visible: false, rect: None },
     }
 }

@@ -124,21 +124,19 @@ struct Tracked {
     scope: Scope,
     /// The element found and which selector found it (0: the selector, then fallbacks).
     hit: Option<(usize, Element)>,
+    /// The element the last fact was about: `hit`, or a copy of it that can be seen.
+    seen: Option<Element>,
     /// The last fact the engine was given.
     sent: Option<Fact>,
 }
 
 impl Tracked {
-    fn selectors(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.watch.selector).chain(&self.watch.fallbacks)
-    }
-
     /// Brings `hit` up to date from this frame's changes when the selectors are local;
     /// `None` when only a full query can tell.
     fn update(&mut self, roots: &[Element], texts: &[Element]) -> Option<()> {
         let upto = match &self.hit {
             Some((k, el)) => {
-                let sel = self.selectors().nth(*k)?;
+                let sel = page::selectors(&self.watch).nth(*k)?;
                 if !el.is_connected() || !el.matches(sel).ok()? {
                     return None;
                 }
@@ -149,7 +147,7 @@ impl Tracked {
         if self.watch.text.is_some() {
             // Text can change anywhere inside a matching ancestor: any change near a
             // candidate sends the watch to a full query, which filters by text.
-            for sel in self.selectors().take(upto) {
+            for sel in page::selectors(&self.watch).take(upto) {
                 for r in roots {
                     if within(r, sel)?.is_some() {
                         return None;
@@ -166,8 +164,7 @@ impl Tracked {
         // Earlier selectors had no match anywhere, and elements that did not change keep
         // their order: the first match is the earliest of the changed subtrees' first
         // matches and the element already held.
-        let w = &self.watch;
-        for (j, sel) in std::iter::once(&w.selector).chain(&w.fallbacks).take(upto).enumerate() {
+        for (j, sel) in page::selectors(&self.watch).take(upto).enumerate() {
             let mut best = self.hit.as_ref().filter(|(k, _)| *k == j).map(|(_, el)| el.clone());
             let mut found = false;
             for r in roots {
@@ -227,10 +224,10 @@ impl Watches {
         self.list = watches
             .into_iter()
             .map(|watch| {
-                let selectors = std::iter::once(&watch.selector).chain(&watch.fallbacks);
-                let scope = selectors.clone().map(|s| scope_of(s, &mut attrs)).max().unwrap_or(Scope::Local);
+                let scope =
+                    page::selectors(&watch).map(|s| scope_of(s, &mut attrs)).max().unwrap_or(Scope::Local);
                 if scope == Scope::Local {
-                    for s in selectors {
+                    for s in page::selectors(&watch) {
                         for group in [Some(&mut local), watch.text.as_ref().map(|_| &mut local_text)]
                             .into_iter()
                             .flatten()
@@ -243,7 +240,7 @@ impl Watches {
                     }
                 }
                 let hit = page::find(doc, &watch);
-                Tracked { watch, scope, hit, sent: None }
+                Tracked { watch, scope, hit, seen: None, sent: None }
             })
             .collect();
         (self.attrs, self.local, self.local_text) = (attrs, local, local_text);
@@ -299,12 +296,10 @@ impl Watches {
     /// The element a watch describes now.
     pub(crate) fn element(&self, doc: &Document, id: WatchId) -> Option<Element> {
         let t = self.list.iter().find(|t| t.watch.id == id)?;
-        let hit = if self.pending == 0 && !self.overflow && t.scope != Scope::Volatile {
-            t.hit.clone()
-        } else {
-            page::find(doc, &t.watch)
-        };
-        hit.map(|(k, el)| page::seen(doc, &t.watch, k, &el))
+        if self.pending == 0 && !self.overflow && t.scope != Scope::Volatile {
+            return t.seen.clone();
+        }
+        page::find(doc, &t.watch).map(|(k, el)| page::seen(doc, &t.watch, k, &el).el)
     }
 
     /// Looks at the page changes since the last evaluation and returns the facts that
@@ -337,6 +332,7 @@ impl Watches {
         for t in &mut self.list {
             let seen = t.hit.as_ref().map(|(k, el)| page::seen(doc, &t.watch, *k, el));
             let fact = page::fact(t.watch.id, seen.as_ref());
+            t.seen = seen.map(|s| s.el);
             if all || t.sent.as_ref() != Some(&fact) {
                 out.push(fact.clone());
                 t.sent = Some(fact);
@@ -514,7 +510,7 @@ mod tests {
             r#"<div class="wm-t-menu"><button id="wm-t-item">Export</button></div>"#,
             vec![watch(1, "#wm-t-item", &[], None)],
         );
-        let hidden = page::fact(1, Some(&page.el("#wm-t-item")));
+        let hidden = page::fact(1, Some(&page::seen(&doc(), &page.list[0], 0, &page.el("#wm-t-item"))));
         assert!(hidden.present && !hidden.visible, "{hidden:?}");
         assert!(page.watches.awaits_sight(), "a hover or a focus is worth a look");
         assert_eq!(page.frame(), [], "nothing changed yet");
