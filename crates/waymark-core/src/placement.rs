@@ -80,20 +80,22 @@ pub fn place(target: Rect, card_w: f64, card_h: f64, view: Rect, preferred: Plac
     // left the view (scrolled away) takes its card along instead of leaving it at the edge.
     // A target that leaves no room on any side (bigger than the view) gets its card over
     // itself, inside the view, while part of it is in view.
+    let in_view_x = |x: f64| clamp(x, view.x + MARGIN, view.x + view.width - card_w - MARGIN);
+    let in_view_y = |y: f64| clamp(y, view.y + MARGIN, view.y + view.height - card_h - MARGIN);
     let (x, y) = match side {
         Side::Top | Side::Bottom => {
-            let x = clamp(cx - card_w / 2.0, view.x + MARGIN, view.x + view.width - card_w - MARGIN);
+            let x = in_view_x(cx - card_w / 2.0);
             let x = clamp(x, target.x - card_w + ARROW_PAD, target.x + target.width - ARROW_PAD);
             let y = if side == Side::Top { target.y - GAP - card_h } else { target.y + target.height + GAP };
-            let in_view = target.y < view.y + view.height && target.y + target.height > view.y;
-            (x, if in_view { clamp(y, view.y + MARGIN, view.y + view.height - card_h - MARGIN) } else { y })
+            let seen = target.y < view.y + view.height && target.y + target.height > view.y;
+            (x, if seen { in_view_y(y) } else { y })
         }
         Side::Left | Side::Right => {
-            let y = clamp(cy - card_h / 2.0, view.y + MARGIN, view.y + view.height - card_h - MARGIN);
+            let y = in_view_y(cy - card_h / 2.0);
             let y = clamp(y, target.y - card_h + ARROW_PAD, target.y + target.height - ARROW_PAD);
             let x = if side == Side::Left { target.x - GAP - card_w } else { target.x + target.width + GAP };
-            let in_view = target.x < view.x + view.width && target.x + target.width > view.x;
-            (if in_view { clamp(x, view.x + MARGIN, view.x + view.width - card_w - MARGIN) } else { x }, y)
+            let seen = target.x < view.x + view.width && target.x + target.width > view.x;
+            (if seen { in_view_x(x) } else { x }, y)
         }
     };
     let arrow = match side {
