@@ -44,6 +44,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
+use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, Locator};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -128,6 +129,8 @@ pub struct Harness {
     server: Running,
     _root: Option<TempTree>,
     _guides: Option<TempTree>,
+    /// The page recorder, installed in every tab.
+    recorder: String,
     console: Mutex<Vec<ConsoleEntry>>,
     console_read: Mutex<bool>,
     allowed: Mutex<Vec<(String, u16)>>,
@@ -163,6 +166,7 @@ impl Harness {
             server,
             _root: setup.root,
             _guides: setup.guides,
+            recorder,
             console: Mutex::new(Vec::new()),
             console_read: Mutex::new(false),
             allowed: Mutex::new(vec![("/favicon.ico".into(), 404)]),
@@ -202,6 +206,24 @@ impl Harness {
         self.client().goto(&self.url(path)).await.with_context(|| format!("cannot open {path}"))?;
         self.drain_console().await;
         Ok(())
+    }
+
+    /// Opens `path` in a new tab of the same browser (same storage, same user), which
+    /// becomes the one every other method talks to; returns the tab it was before, for
+    /// [`Harness::switch_tab`].
+    pub async fn new_tab(&self, path: &str) -> Result<WindowHandle> {
+        let tab = self.client().new_window(true).await.context("cannot open a tab")?;
+        let before = self.switch_tab(tab.handle).await?;
+        self.browser.on_new_document(&self.recorder).await?;
+        self.open(path).await?;
+        Ok(before)
+    }
+
+    /// Makes `tab` the one every other method talks to; returns the tab it was before.
+    pub async fn switch_tab(&self, tab: WindowHandle) -> Result<WindowHandle> {
+        let before = self.client().window().await.context("cannot read the current tab")?;
+        self.client().switch_to_window(tab).await.context("cannot switch tabs")?;
+        Ok(before)
     }
 
     /// Reloads the page and waits for its `load` event.

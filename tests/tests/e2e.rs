@@ -22,3 +22,4 @@ mod resume;
 mod served;
 mod snippet_twice;
 mod spa;
+mod tabs;

@@ -83,6 +83,8 @@ enum On {
     Focus,
     PageHide,
     PageShow,
+    /// Another tab wrote to `localStorage`.
+    Stored,
 }
 
 /// The running agent.
@@ -113,6 +115,9 @@ pub(crate) struct Agent {
     events: RefCell<Vec<String>>,
     /// Where the session's event numbering goes on, written once the running drive ends.
     next_seq: Cell<Option<u64>>,
+    /// The user's stored state (base64) as this tab last read or wrote it: when storage
+    /// holds anything else, another tab wrote, and the engine merges that in.
+    stored: RefCell<Option<String>>,
 }
 
 thread_local! {
@@ -200,6 +205,7 @@ impl Agent {
             beacon: config.collector.clone().map(|url| crate::beacon::start(url, config.key.clone(), !dnt)),
             events: RefCell::new(Vec::new()),
             next_seq: Cell::new(None),
+            stored: RefCell::new(None),
             config,
         });
         RUNNING.with(|r| {
@@ -314,15 +320,11 @@ impl Agent {
 
     /// A fresh engine for the identified user, resuming their persisted progress.
     fn build_engine(&self, guides: Vec<Guide>) {
-        let state = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
-        let state = state.and_then(|s| from_base64(&self.window, &s)).map(|b| UserState::decode(&b));
+        let stored = self.storage().and_then(|s| s.get_item(&self.state_key()).ok().flatten());
+        let state = self.decode_state(stored.as_deref());
+        *self.stored.borrow_mut() = stored;
         let (id, seed, next_seq) = self.session.clone();
-        let engine = Engine::new(
-            guides,
-            state.unwrap_or_default(),
-            Session { id, seed, next_seq },
-            StallConfig::default(),
-        );
+        let engine = Engine::new(guides, state, Session { id, seed, next_seq }, StallConfig::default());
         *self.engine.borrow_mut() = Some(engine);
         self.watches.borrow_mut().resend();
         let who = self.who.borrow().clone();
@@ -341,6 +343,25 @@ impl Agent {
 
     fn storage(&self) -> Option<web_sys::Storage> {
         self.window.local_storage().ok().flatten()
+    }
+
+    /// A stored state; anything unreadable starts afresh.
+    fn decode_state(&self, stored: Option<&str>) -> UserState {
+        stored.and_then(|s| from_base64(&self.window, s)).map(|b| UserState::decode(&b)).unwrap_or_default()
+    }
+
+    /// Another tab stored `theirs` for this user: queues it for the engine to merge, unless
+    /// it is what this tab already knows.
+    fn stored_elsewhere(&self, theirs: Option<String>) -> bool {
+        if theirs == *self.stored.borrow() {
+            return false;
+        }
+        let base = self.decode_state(self.stored.replace(theirs).as_deref());
+        let theirs = self.decode_state(self.stored.borrow().as_deref());
+        if let Ok(mut q) = self.queue.try_borrow_mut() {
+            q.push(Job::Input(Input::Stored { base: Box::new(base), theirs: Box::new(theirs) }));
+        }
+        true
     }
 
     /// Queues an observation and runs the queue.
@@ -472,11 +493,14 @@ impl Agent {
                 }
             }
             Output::Persist(state) => {
-                if self.consent.get()
-                    && let Some(s) = self.storage()
+                let Some(s) = self.storage().filter(|_| self.consent.get()) else { return };
+                let key = self.state_key();
+                // If another tab wrote first, the engine merges that in and persists again.
+                if !self.stored_elsewhere(s.get_item(&key).ok().flatten())
                     && let Some(b64) = to_base64(&self.window, &state.encode())
                 {
-                    let _ = s.set_item(&self.state_key(), &b64);
+                    let _ = s.set_item(&key, &b64);
+                    *self.stored.borrow_mut() = Some(b64);
                 }
             }
             Output::Event(e) => {
@@ -630,6 +654,7 @@ impl Agent {
             (win, "blur", bubble, On::Focus),
             (win, "pagehide", bubble, On::PageHide),
             (win, "pageshow", bubble, On::PageShow),
+            (win, "storage", bubble, On::Stored),
         ];
         // One closure type for every listener: each distinct closure is code of its own.
         let ls = table
@@ -709,6 +734,14 @@ impl Agent {
             On::PageShow => {
                 if let Some(b) = &self.beacon {
                     crate::beacon::returned(b);
+                }
+            }
+            On::Stored => {
+                if let Some(e) = e.dyn_ref::<web_sys::StorageEvent>()
+                    && e.key() == Some(self.state_key())
+                    && self.stored_elsewhere(e.new_value())
+                {
+                    self.drive();
                 }
             }
         }

@@ -216,6 +216,68 @@ async fn the_agent_waits_for_a_late_target_persists_and_dismisses_on_escape() {
     target.remove();
 }
 
+/// Another tab of the same user: what it stores is heard (a card it closed closes here)
+/// and merged before this tab writes, so neither tab's progress is lost.
+#[wasm_bindgen_test]
+async fn another_tabs_progress_is_heard_and_never_written_over() {
+    let _turn = agent_turn().await;
+    let guides = r##"[{"id":"m","name":"M","steps":[{"id":"a","kind":"modal","title":"Hi"}]},
+        {"id":"n","name":"N","trigger":{"on":"manual"},"steps":[{"id":"a","kind":"modal","title":"N"}]}]"##;
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"key".into(), &"test".into()).unwrap();
+    js_sys::Reflect::set(&config, &"guides".into(), &feed_url(guides).into()).unwrap();
+    js_sys::Reflect::set(&config, &"user".into(), &"u1".into()).unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let agent = crate::start(config.into()).unwrap();
+    sleep(300).await;
+    let shown = || {
+        let root = doc().get_element_by_id("waymark-root")?;
+        root.shadow_root()?.query_selector(".wm-card").ok().flatten()?.get_attribute("data-waymark-guide")
+    };
+    assert_eq!(shown().as_deref(), Some("m"));
+    let other_tab_stores = |change: &dyn Fn(&mut waymark_core::UserState)| {
+        let mut state = stored_state(&storage);
+        change(&mut state);
+        let b64 = crate::agent::to_base64(&web_sys::window().unwrap(), &state.encode()).unwrap();
+        storage.set_item("waymark:test:u1", &b64).unwrap();
+        b64
+    };
+    // The other tab closes `m`; the browser tells this tab with a `storage` event.
+    let b64 = other_tab_stores(&|s| {
+        if let Some(r) = s.guides.get_mut("m") {
+            r.dismissed = r.last_start;
+        }
+        s.active = None;
+    });
+    let init = web_sys::StorageEventInit::new();
+    init.set_key(Some("waymark:test:u1"));
+    init.set_new_value(Some(&b64));
+    let event = web_sys::StorageEvent::new_with_event_init_dict("storage", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    sleep(100).await;
+    assert_eq!(shown(), None, "closed here too");
+    // The other tab completes a guide this tab has not heard of; this tab then writes.
+    other_tab_stores(&|s| {
+        s.guides.insert(
+            "x".into(),
+            waymark_core::state::GuideRecord { completed: Some(5), ..Default::default() },
+        );
+    });
+    agent.start("n".into());
+    sleep(100).await;
+    assert_eq!(shown().as_deref(), Some("n"));
+    let saved = stored_state(&storage);
+    let record =
+        |id: &str| saved.guides.get(id).map(|r| (r.starts, r.completed.is_some(), r.dismissed.is_some()));
+    assert_eq!(
+        [record("m"), record("n"), record("x")],
+        [Some((1, false, true)), Some((1, false, false)), Some((0, true, false))],
+        "{saved:?}"
+    );
+    assert_eq!(saved.active.map(|a| a.guide).as_deref(), Some("n"));
+}
+
 /// A page runs one agent: a second start does nothing while the first runs.
 #[wasm_bindgen_test]
 async fn a_second_start_on_the_page_does_nothing() {

@@ -350,6 +350,7 @@ impl Engine {
             Input::GuideError { guide, message } => {
                 self.emit_raw(guide, None, None, EventKind::GuideError { message })
             }
+            Input::Stored { base, theirs } => self.stored(&base, &theirs),
         }
         self.settle();
     }
@@ -406,6 +407,31 @@ impl Engine {
             active.seen = self.now;
             self.dirty = true;
         }
+    }
+
+    /// Another tab's progress, merged in. A run that tab completed or dismissed ends here
+    /// without a word (that tab reported it); one set aside here is forgotten.
+    fn stored(&mut self, base: &UserState, theirs: &UserState) {
+        self.state.merge(base, theirs);
+        let ended = |run: &Option<Run>| {
+            run.as_ref().filter(|r| !r.preview).is_some_and(|r| {
+                self.guides.get(r.guide).is_some_and(|g| {
+                    self.state.guides.get(&g.spec.id).is_some_and(|rec| rec.ended(g.spec.version, r.started))
+                })
+            })
+        };
+        if ended(&self.suspended) {
+            self.suspended = None;
+        }
+        if ended(&self.run) {
+            self.hide();
+            if let Some(run) = self.run.take() {
+                self.fire(run.guide);
+            }
+        }
+        // Stored again, with what this tab adds. Storage ignores a write of the bytes it
+        // holds (no `storage` event), so two tabs never echo each other.
+        self.dirty = true;
     }
 
     fn facts_in(&mut self, facts: Vec<Fact>) {

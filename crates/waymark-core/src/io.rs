@@ -126,6 +126,15 @@ pub enum Input {
         /// What was wrong.
         message: String,
     },
+    /// Another tab of the same user stored its state (`theirs`) over what this tab last
+    /// read or wrote (`base`): merged in, so this tab neither shows again what that tab
+    /// completed or dismissed nor writes over its progress.
+    Stored {
+        /// The stored state as this tab last read or wrote it.
+        base: Box<UserState>,
+        /// The state the other tab stored.
+        theirs: Box<UserState>,
+    },
 }
 
 /// An element the engine needs facts about, and what to test on input into it.

@@ -14,4 +14,5 @@ mod lint;
 mod props;
 mod stalls;
 mod steps;
+mod tabs;
 mod targeting;
